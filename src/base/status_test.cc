@@ -1,0 +1,64 @@
+#include "base/status.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "base/exit_code.h"
+#include "base/result.h"
+
+namespace vk {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2 != 0) return InvalidArgument("odd: " + std::to_string(x));
+  return x / 2;
+}
+
+Result<int> Quarter(int x) {
+  VK_ASSIGN_OR_RETURN(int h, Half(x));
+  VK_ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+
+TEST(StatusTest, OkAndContext) {
+  EXPECT_TRUE(Status::Ok().ok());
+  Status s = Corruption("bad crc").WithContext("state.bin");
+  EXPECT_EQ(s.message(), "state.bin: bad crc");
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_EQ(s.ToString(), "Corruption: state.bin: bad crc");
+  EXPECT_TRUE(Status::Ok().WithContext("x").ok());
+}
+
+TEST(StatusTest, ResultPropagates) {
+  EXPECT_EQ(*Quarter(8), 2);
+  Result<int> r = Quarter(6);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "odd: 3");
+}
+
+TEST(StatusTest, ErrnoMapping) {
+  EXPECT_EQ(ErrnoStatus("open x", ENOENT).code(), StatusCode::kNotFound);
+  EXPECT_EQ(ErrnoStatus("open x", EACCES).code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrnoStatus("write x", ENOSPC).code(), StatusCode::kIOError);
+  EXPECT_NE(ErrnoStatus("open x", ENOENT).message().find("open x: "),
+            std::string::npos);
+}
+
+// The exit codes are a public contract (docs/errors.md): pin them.
+TEST(ExitCodeTest, StableNumbers) {
+  EXPECT_EQ(ExitCodeFor(Status::Ok()), 0);
+  EXPECT_EQ(ExitCodeFor(Internal("x")), 1);
+  EXPECT_EQ(ExitCodeFor(InvalidArgument("x")), 2);
+  EXPECT_EQ(ExitCodeFor(NotFound("x")), 2);
+  EXPECT_EQ(ExitCodeFor(PermissionDenied("x")), 2);
+  EXPECT_EQ(ExitCodeFor(FailedPrecondition("x")), 2);
+  EXPECT_EQ(ExitCodeFor(Corruption("x")), 3);
+  EXPECT_EQ(ExitCodeFor(Unavailable("x")), 4);
+  EXPECT_EQ(ExitCodeFor(Aborted("x")), 4);
+  EXPECT_EQ(ExitCodeFor(IOError("x")), 5);
+}
+
+}  // namespace
+}  // namespace vk

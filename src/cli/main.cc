@@ -1,0 +1,43 @@
+// vaultkeep: backup and disaster recovery for Vault / OpenBao raft clusters.
+// main() is only the dispatch table and the Status -> exit code mapping.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "base/exit_code.h"
+#include "base/log.h"
+#include "cli/command.h"
+#include "cli/output.h"
+
+#ifndef VAULTKEEP_VERSION
+#define VAULTKEEP_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "vaultkeep: verified backup and restore of Vault/OpenBao raft "
+      "snapshots.\nExit codes: 0 ok, 1 internal error, 2 usage or user "
+      "error, 3 corrupt or incomplete data, 4 unavailable (retry), 5 local "
+      "I/O error.",
+      "vaultkeep"};
+  app.set_version_flag("--version", VAULTKEEP_VERSION);
+  int verbosity = 0;
+  app.add_flag("-v,--verbose", verbosity,
+               "More log output on stderr (-v info, -vv debug)");
+  app.require_subcommand(1);
+  vk::cli::Action action;
+  vk::cli::RegisterInspect(app, &action);
+  vk::cli::RegisterVerify(app, &action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : vk::kExitUsage;
+  }
+  vk::InitLogging(verbosity);
+  vk::Status status = action ? action() : vk::Internal("no command selected");
+  if (!status.ok() && !vk::cli::IsReported(status)) {
+    std::fprintf(stderr, "vaultkeep: error: %s\n", status.message().c_str());
+  }
+  return vk::ExitCodeFor(status);
+}

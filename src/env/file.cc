@@ -1,0 +1,131 @@
+#include "env/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace vk {
+namespace {
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Status WriteAll(int fd, ByteSpan data, const std::string& name) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("write " + name, errno);
+    }
+    data = data.subspan(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
+  if (path == "-") {
+    return std::unique_ptr<FileSource>(new FileSource(0, "standard input",
+                                                      false));
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open " + path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return InvalidArgument(path + " is a directory, not a file");
+  }
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<FileSource>(new FileSource(fd, path, true));
+}
+
+FileSource::~FileSource() {
+  if (owned_) ::close(fd_);
+}
+
+Result<size_t> FileSource::Read(MutableByteSpan dst) {
+  for (;;) {
+    ssize_t n = ::read(fd_, dst.data(), dst.size());
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    return ErrnoStatus("read " + path_, errno);
+  }
+}
+
+Status FdSink::Write(ByteSpan data) { return WriteAll(fd_, data, name_); }
+
+Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::Create(
+    const std::string& path, int mode) {
+  std::string tmp = DirName(path) + "/." + BaseName(path) + ".tmp-XXXXXX";
+  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("create temporary file for " + path, errno);
+  if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return ErrnoStatus("chmod " + tmp, err);
+  }
+  return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(fd, path, tmp));
+}
+
+AtomicFileSink::~AtomicFileSink() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+Status AtomicFileSink::Write(ByteSpan data) {
+  VK_CHECK(!committed_);
+  return WriteAll(fd_, data, path_);
+}
+
+Status AtomicFileSink::Commit() {
+  if (committed_) return Status::Ok();
+  if (::fsync(fd_) != 0) return ErrnoStatus("fsync " + path_, errno);
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return ErrnoStatus("close " + path_, errno);
+  }
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    return ErrnoStatus("rename to " + path_, errno);
+  }
+  committed_ = true;
+  std::string dir = DirName(path_);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return ErrnoStatus("open directory " + dir, errno);
+  int rc = ::fsync(dfd);
+  int err = errno;
+  ::close(dfd);
+  if (rc != 0) return ErrnoStatus("fsync directory " + dir, err);
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path) {
+  if (path == "-") {
+    return std::unique_ptr<ByteSink>(new FdSink(1, "standard output"));
+  }
+  VK_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(path));
+  return std::unique_ptr<ByteSink>(std::move(sink));
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view content,
+                       int mode) {
+  VK_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(path, mode));
+  VK_RETURN_IF_ERROR(sink->Write(AsBytes(content)));
+  return sink->Commit();
+}
+
+}  // namespace vk
