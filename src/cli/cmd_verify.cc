@@ -18,7 +18,7 @@ struct VerifyOptions {
   std::string file;
   bool allow_unsealed = false;
   std::string format = "text";
-  std::string inflate = "isal";
+  std::string inflate = "zlib";
   bool single_thread = false;
 };
 
@@ -86,7 +86,7 @@ void RegisterVerify(CLI::App& app, Action* action) {
                 "seal access); by default its absence means truncation");
   cmd->add_option("--format", o->format, "Output: text or json")
       ->capture_default_str();
-  cmd->add_option("--inflate", o->inflate, "Inflate engine: isal or zlib")
+  cmd->add_option("--inflate", o->inflate, "Inflate engine: zlib or isal (ISA-L igzip)")
       ->capture_default_str();
   cmd->add_flag("--single-thread", o->single_thread,
                 "Inflate and hash on one thread (default: two)");

@@ -28,6 +28,18 @@ int main(int argc, char** argv) {
   vk::cli::Action action;
   vk::cli::RegisterInspect(app, &action);
   vk::cli::RegisterVerify(app, &action);
+  // CLI11 reports an unknown command as "A subcommand is required"; name it.
+  std::string names;
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    names += (names.empty() ? "" : ", ") + sub->get_name();
+    known = known || (argc > 1 && sub->get_name() == argv[1]);
+  }
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::fprintf(stderr, "vaultkeep: error: unknown command \"%s\" (commands: %s)\n",
+                 argv[1], names.c_str());
+    return vk::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -82,6 +82,13 @@ class GzipSourceBase : public GzipSource {
       return Status::Ok();
     }
     if (avail_ < 2 || next_[0] != 0x1f || next_[1] != 0x8b) {
+      if (members_ == 0 && avail_ == 1 && next_[0] == 0x1f) {
+        // Cut after the first magic byte: a truncated download, not a
+        // different format.
+        return Corruption(
+            "gzip stream is truncated: it ends after 1 compressed bytes, "
+            "inside a member");
+      }
       if (members_ == 0) {
         return Corruption(
             "input is not a gzip stream (it does not start with the gzip "

@@ -7,9 +7,10 @@
 // bytes after the last member that do not start another member. Memory is
 // bounded (input buffer + inflate window) whatever the stream size.
 //
-// Two inflate engines are available: ISA-L's igzip (the default: measured
-// faster on Vault-like archives, see docs/decisions/gzip-inflate.md) and
-// zlib. Both enforce the same contract.
+// Two inflate engines are available: zlib (the default: measured faster
+// than ISA-L's igzip on Vault-like archives, whose values are random
+// ciphertext; see docs/decisions/gzip-inflate.md) and ISA-L. Both enforce
+// the same contract.
 #ifndef VAULTKEEP_COMPRESS_GZIP_SOURCE_H_
 #define VAULTKEEP_COMPRESS_GZIP_SOURCE_H_
 
@@ -28,7 +29,7 @@ class GzipSource : public ByteSource {
  public:
   // `compressed` must outlive the returned source.
   static std::unique_ptr<GzipSource> Create(
-      ByteSource* compressed, InflateEngine engine = InflateEngine::kIsal);
+      ByteSource* compressed, InflateEngine engine = InflateEngine::kZlib);
   ~GzipSource() override = default;
 
   // Compressed bytes consumed so far (including headers and trailers).

@@ -88,6 +88,28 @@ TEST_P(GzipTest, RejectsTruncationAtEveryRegion) {
   }
 }
 
+TEST_P(GzipTest, TruncationAfterFirstMagicByteIsTruncation) {
+  // One byte of a gzip stream used to be reported as "not a gzip stream
+  // (it does not start with the gzip magic bytes 1f 8b)".
+  std::string gz = Gzip("payload", 6);
+  for (size_t cut : {size_t{1}, size_t{2}, size_t{9}}) {
+    auto r = Gunzip(gz.substr(0, cut), GetParam());
+    ASSERT_FALSE(r.ok()) << "cut at " << cut;
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(r.status().message().find("gzip stream is truncated: it ends "
+                                        "after " + std::to_string(cut) +
+                                        " compressed bytes"),
+              std::string::npos)
+        << r.status().message();
+  }
+  // A lone 1f that does not start the input is still trailing garbage.
+  auto r = Gunzip(gz + "\x1f", GetParam());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("1 bytes of unexpected data"),
+            std::string::npos)
+      << r.status().message();
+}
+
 TEST_P(GzipTest, RejectsBadCrc) {
   std::string gz = Gzip(Data(10000, 5), 6);
   gz[gz.size() - 6] ^= 0x40;  // inside the CRC-32

@@ -32,6 +32,13 @@ std::string Quoted(const std::string& s) {
   return q + "\"";
 }
 
+Status CheckSize(const SnapshotMeta& meta, uint64_t state_size) {
+  if (static_cast<uint64_t>(meta.size) == state_size) return Status::Ok();
+  return Corruption("meta.json says state.bin is " + std::to_string(meta.size) +
+                    " bytes but the archive's state.bin is " +
+                    std::to_string(state_size) + " bytes");
+}
+
 std::string JoinNames(const std::vector<std::string>& names) {
   if (names.empty()) return "no entries";
   std::string s;
@@ -99,6 +106,9 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
     info.entry_order.push_back(e.name);
 
     if (e.name == kStateName) {
+      // With meta.json first (Vault's order) a size mismatch is known now;
+      // say so before streaming a state.bin that cannot be right.
+      if (seen.count(kMetaName)) VK_RETURN_IF_ERROR(CheckSize(info.meta, e.size));
       state_entry_size = e.size;
       VK_RETURN_IF_ERROR(visitor->OnStateBegin(e.size));
       RecordScanner scanner(e.size, options.records,
@@ -146,12 +156,7 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
                         " entry (found: " + JoinNames(info.entry_order) + ")");
     }
   }
-  if (static_cast<uint64_t>(info.meta.size) != *state_entry_size) {
-    return Corruption("meta.json says state.bin is " +
-                      std::to_string(info.meta.size) +
-                      " bytes but the archive's state.bin is " +
-                      std::to_string(*state_entry_size) + " bytes");
-  }
+  VK_RETURN_IF_ERROR(CheckSize(info.meta, *state_entry_size));
   VK_ASSIGN_OR_RETURN(HashList listed, ParseHashList(info.sums));
   VK_RETURN_IF_ERROR(VerifyHashList(listed, info.hashes));
 

@@ -43,7 +43,7 @@ struct ReadOptions {
   // Require a non-empty SHA256SUMS.sealed (Vault's client uses its presence
   // to detect truncation). Off only for archives made without seal access.
   bool require_sealed = true;
-  InflateEngine engine = InflateEngine::kIsal;
+  InflateEngine engine = InflateEngine::kZlib;
   // Inflate on a second thread while this one parses and hashes.
   bool read_ahead = true;
   RecordScanner::Options records;

@@ -54,6 +54,11 @@ Status RecordScanner::Fail(std::string why) const {
 }
 
 Status RecordScanner::Emit() {
+  if (key_.empty()) {
+    return Fail(
+        "the key is empty; BoltDB (Vault's store) refuses empty keys, so a "
+        "restore of this snapshot would fail");
+  }
   StateRecord r;
   r.offset = rec_offset_;
   r.length = pos_ - rec_offset_;
@@ -185,8 +190,9 @@ Status RecordScanner::Feed(ByteSpan data) {
         if (field_ == 1) {
           if (v > opt_.max_key_size) {
             return Fail("key of " + std::to_string(v) +
-                        " bytes is longer than the limit of " +
-                        std::to_string(opt_.max_key_size));
+                        " bytes is longer than BoltDB's limit of " +
+                        std::to_string(opt_.max_key_size) +
+                        " bytes, so a restore would fail");
           }
           key_.clear();
           state_ = State::kKey;

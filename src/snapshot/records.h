@@ -37,7 +37,9 @@ class RecordScanner {
   struct Options {
     // Vault's reader: NewDelimitedReader(r, math.MaxInt32).
     uint64_t max_message_size = std::numeric_limits<int32_t>::max();
-    size_t max_key_size = 1 << 20;
+    // BoltDB, Vault's store, refuses empty keys and keys over MaxKeySize
+    // (32768 bytes), so a restore of such a record would fail.
+    size_t max_key_size = 32768;
     bool keep_values = false;
     size_t max_value_size = 64 << 20;  // with keep_values
   };

@@ -44,7 +44,7 @@ TEST(RecordsTest, AnySplitGivesSameRecords) {
   AppendRecord(&state, "a", "1");
   AppendRecord(&state, "logical/x/y", std::string(300, 'z'));  // 2-byte lens
   AppendRecord(&state, "empty-value", "");
-  AppendRecord(&state, "", "no key");
+  AppendRecord(&state, "z", "last");
   for (size_t piece : {1, 2, 3, 7, 64, 100000}) {
     std::vector<Seen> seen;
     ASSERT_TRUE(Scan(state, piece, &seen, {.keep_values = true}).ok());
@@ -53,7 +53,7 @@ TEST(RecordsTest, AnySplitGivesSameRecords) {
     EXPECT_EQ(seen[1].value, std::string(300, 'z'));
     EXPECT_EQ(seen[1].offset, seen[0].length);
     EXPECT_EQ(seen[2].value_size, 0u);
-    EXPECT_EQ(seen[3].key, "");
+    EXPECT_EQ(seen[3].key, "z");
     EXPECT_EQ(seen[3].offset + seen[3].length, state.size());
   }
 }
@@ -90,6 +90,26 @@ TEST(RecordsTest, RejectsLengthsItCannotBound) {
   AppendRecord(&u, "\xff\xfe", "v");
   st = Scan(u, 5, &seen);
   EXPECT_NE(st.message().find("not valid UTF-8"), std::string::npos);
+}
+
+// BoltDB refuses these keys, so Vault could not restore the snapshot.
+TEST(RecordsTest, EmptyAndOversizedKeysAreRejected) {
+  std::vector<Seen> seen;
+  std::string empty;
+  AppendRecord(&empty, "", "value");
+  Status st = Scan(empty, 3, &seen);
+  EXPECT_NE(st.message().find("the key is empty"), std::string::npos)
+      << st.message();
+  std::string big;
+  AppendRecord(&big, std::string(32769, 'k'), "v");
+  st = Scan(big, 1000, &seen);
+  EXPECT_NE(st.message().find("key of 32769 bytes is longer than BoltDB's "
+                              "limit of 32768 bytes"),
+            std::string::npos)
+      << st.message();
+  std::string max;
+  AppendRecord(&max, std::string(32768, 'k'), "v");
+  EXPECT_TRUE(Scan(max, 1000, &seen).ok());
 }
 
 TEST(RecordsTest, TruncatedStreamFailsAtFinish) {

@@ -138,8 +138,13 @@ Status Reader::ParsePax(std::string_view data, std::optional<uint64_t>* size,
         return Corruption("malformed PAX record length");
       }
       len = len * 10 + static_cast<uint64_t>(data[i] - '0');
+      // Bounding len by the header size here also keeps it from wrapping
+      // around 2^64 (20 digits) to a small, plausible length.
+      if (len > data.size()) {
+        return Corruption("malformed PAX extended header record");
+      }
     }
-    if (len <= sp + 1 || len > data.size() || data[len - 1] != '\n') {
+    if (len <= sp + 1 || data[len - 1] != '\n') {
       return Corruption("malformed PAX extended header record");
     }
     std::string_view rec = data.substr(sp + 1, len - sp - 2);
