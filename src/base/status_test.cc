@@ -6,6 +6,7 @@
 
 #include "base/exit_code.h"
 #include "base/result.h"
+#include "base/strings.h"
 
 namespace vk {
 namespace {
@@ -44,6 +45,12 @@ TEST(StatusTest, ErrnoMapping) {
   EXPECT_EQ(ErrnoStatus("write x", ENOSPC).code(), StatusCode::kIOError);
   EXPECT_NE(ErrnoStatus("open x", ENOENT).message().find("open x: "),
             std::string::npos);
+}
+
+TEST(StringsTest, QuoteEscapesWhatCouldForgeAMessage) {
+  EXPECT_EQ(Quote("meta.json"), "\"meta.json\"");
+  EXPECT_EQ(Quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(Quote(std::string("x\n\x00\xff", 4)), "\"x\\x0a\\x00\\xff\"");
 }
 
 // The exit codes are a public contract (docs/errors.md): pin them.

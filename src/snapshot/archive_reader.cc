@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/read_ahead.h"
+#include "base/strings.h"
 #include "crypto/sha256.h"
 #include "snapshot/tar.h"
 
@@ -15,21 +16,6 @@ constexpr size_t kStateBuffer = 256 * 1024;
 bool IsKnownEntry(const std::string& name) {
   return name == kMetaName || name == kStateName || name == kSumsName ||
          name == kSealedName;
-}
-
-std::string Quoted(const std::string& s) {
-  std::string q = "\"";
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      static constexpr char kHex[] = "0123456789abcdef";
-      q += "\\x";
-      q += kHex[c >> 4];
-      q += kHex[c & 15];
-    } else {
-      q += static_cast<char>(c);
-    }
-  }
-  return q + "\"";
 }
 
 Status CheckSize(const SnapshotMeta& meta, uint64_t state_size) {
@@ -90,17 +76,17 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
     if (!entry) break;
     const tar::Entry& e = *entry;
     if (!IsKnownEntry(e.name)) {
-      return Corruption("unexpected file " + Quoted(e.name) +
+      return Corruption("unexpected file " + Quote(e.name) +
                         " in snapshot (a Vault snapshot holds only meta.json, "
                         "state.bin, SHA256SUMS and SHA256SUMS.sealed)");
     }
     if (!e.is_regular()) {
-      return Corruption("snapshot entry " + Quoted(e.name) + " is " +
+      return Corruption("snapshot entry " + Quote(e.name) + " is " +
                         tar::DescribeType(e.typeflag) +
                         ", not a regular file");
     }
     if (!seen.insert(e.name).second) {
-      return Corruption("snapshot entry " + Quoted(e.name) + " appears twice");
+      return Corruption("snapshot entry " + Quote(e.name) + " appears twice");
     }
     if (info.entry_order.empty()) info.mtime = e.mtime;
     info.entry_order.push_back(e.name);

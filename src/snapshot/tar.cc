@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace vk::tar {
 namespace {
 
@@ -49,24 +51,6 @@ bool AllZero(const uint8_t* b, size_t n) {
 
 uint64_t PadOf(uint64_t size) {
   return (kBlockSize - size % kBlockSize) % kBlockSize;
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      q += '\\';
-      q += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      q += "\\x";
-      q += kHex[c >> 4];
-      q += kHex[c & 15];
-    } else {
-      q += static_cast<char>(c);
-    }
-  }
-  return q + "\"";
 }
 
 void FormatOctal(uint8_t* f, size_t len, uint64_t v) {

@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import os
+import unittest
+import tempfile
 import subprocess
 import tarfile
 import zlib
@@ -36,6 +38,38 @@ def bin_dir():
             raise SystemExit(f"error: {d}/{tool} is missing or not executable")
     return d
 
+
+
+class BinaryTestCase(unittest.TestCase):
+    """A per-class temp directory, and the check every run of a binary gets:
+    whatever the input, it exits by itself with a code below 128."""
+
+    TMP_PREFIX = "vk-test-"
+
+    @classmethod
+    def setUpClass(cls):
+        bin_dir()
+        cls._tmp = tempfile.TemporaryDirectory(prefix=cls.TMP_PREFIX)
+        cls.tmp = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def write(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def assert_not_crashed(self, r, what):
+        err = r.stderr.decode(errors="replace")
+        self.assertGreaterEqual(
+            r.returncode, 0,
+            f"{what}: KILLED BY SIGNAL {-r.returncode}; stderr: {err}")
+        self.assertLess(r.returncode, 128,
+                        f"{what}: exit {r.returncode} looks like a crash; "
+                        f"stderr: {err}")
 
 def run(tool, *args, stdin=None, timeout=60):
     """Runs a binary from $VK_BIN; returns CompletedProcess (bytes)."""

@@ -37,28 +37,13 @@ def setUpModule():
     au.bin_dir()  # exits with a clear message when VK_BIN is unusable
 
 
-class VaultkeepCase(unittest.TestCase):
-    """Temp directory and checked wrappers around the binaries."""
+class VaultkeepCase(au.BinaryTestCase):
+    """Checked wrappers around the binaries."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="vk-crosscheck-")
-        cls.tmp = cls._tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
-
-    def write(self, name, data):
-        path = os.path.join(self.tmp, name)
-        with open(path, "wb") as f:
-            f.write(data)
-        return path
+    TMP_PREFIX = "vk-crosscheck-"
 
     def check_run(self, r, what, want_rc=0):
-        self.assertGreaterEqual(r.returncode, 0,
-                                f"{what}: killed by signal {-r.returncode}")
-        self.assertLess(r.returncode, 128, f"{what}: crashed")
+        self.assert_not_crashed(r, what)
         err = r.stderr.decode(errors="replace")
         self.assertEqual(r.returncode, want_rc, f"{what}: stderr: {err}")
 

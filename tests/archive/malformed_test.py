@@ -419,27 +419,10 @@ case("empty_key",
 
 # --- the runner -----------------------------------------------------------
 
-class MalformedArchiveTest(unittest.TestCase):
+class MalformedArchiveTest(au.BinaryTestCase):
     """One generated test method per corpus case (see load_tests)."""
 
-    @classmethod
-    def setUpClass(cls):
-        au.bin_dir()
-        cls._tmp = tempfile.TemporaryDirectory(prefix="vk-malformed-")
-        cls.tmp = cls._tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
-
-    def assert_not_crashed(self, r, what):
-        err = r.stderr.decode(errors="replace")
-        self.assertGreaterEqual(
-            r.returncode, 0,
-            f"{what}: KILLED BY SIGNAL {-r.returncode}; stderr: {err}")
-        self.assertLess(r.returncode, 128,
-                        f"{what}: exit {r.returncode} looks like a crash; "
-                        f"stderr: {err}")
+    TMP_PREFIX = "vk-malformed-"
 
     def assert_rejected(self, path, display, expect, *args, stdin=None):
         what = " ".join(["verify", *args, display])
