@@ -59,8 +59,9 @@ void BM_Inflate(benchmark::State& state) {
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(out_bytes));
-  state.SetLabel(std::string(engine == vk::InflateEngine::kIsal ? "isal" : "zlib") +
-                 " level " + std::to_string(state.range(1)));
+  state.SetLabel(
+      std::string(engine == vk::InflateEngine::kIsal ? "isal" : "zlib") +
+      " level " + std::to_string(state.range(1)));
 }
 BENCHMARK(BM_Inflate)
     ->ArgsProduct({{static_cast<int>(vk::InflateEngine::kIsal),
@@ -78,7 +79,8 @@ void BM_Sha256(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(h.Finish());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * tar.size()));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * tar.size()));
 }
 BENCHMARK(BM_Sha256)->Unit(benchmark::kMillisecond);
 
@@ -116,8 +118,9 @@ void BM_ReadArchive(benchmark::State& state) {
     bytes += info->tar_size;
   }
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
-  state.SetLabel(std::string(options.engine == vk::InflateEngine::kIsal ? "isal"
-                                                                        : "zlib") +
+  state.SetLabel(std::string(options.engine == vk::InflateEngine::kIsal
+                                 ? "isal"
+                                 : "zlib") +
                  (options.read_ahead ? ", 2 threads" : ", 1 thread"));
 }
 BENCHMARK(BM_ReadArchive)

@@ -7,8 +7,8 @@ namespace vk::internal {
 [[noreturn]] void CheckFailed(const char* expr, const char* file, int line);
 }  // namespace vk::internal
 
-#define VK_CHECK(cond)                                          \
-  do {                                                          \
+#define VK_CHECK(cond)                                                   \
+  do {                                                                   \
     if (!(cond)) ::vk::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 

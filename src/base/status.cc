@@ -7,16 +7,26 @@ namespace vk {
 
 std::string_view StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "InvalidArgument";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kPermissionDenied: return "PermissionDenied";
-    case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kIOError: return "IOError";
-    case StatusCode::kUnavailable: return "Unavailable";
-    case StatusCode::kAborted: return "Aborted";
-    case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case StatusCode::kNotFound:
+      return "NotFound";
+    case StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kIOError:
+      return "IOError";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
+    case StatusCode::kAborted:
+      return "Aborted";
+    case StatusCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }
@@ -42,12 +52,16 @@ Status ErrnoStatus(std::string_view what, int err) {
   m += ": ";
   m += std::strerror(err);
   switch (err) {
-    case ENOENT: return NotFound(std::move(m));
+    case ENOENT:
+      return NotFound(std::move(m));
     case EACCES:
-    case EPERM: return PermissionDenied(std::move(m));
+    case EPERM:
+      return PermissionDenied(std::move(m));
     case EISDIR:
-    case ENOTDIR: return InvalidArgument(std::move(m));
-    default: return IOError(std::move(m));
+    case ENOTDIR:
+      return InvalidArgument(std::move(m));
+    default:
+      return IOError(std::move(m));
   }
 }
 

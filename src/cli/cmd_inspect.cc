@@ -101,8 +101,8 @@ std::string RenderJson(const snapshot::ArchiveInfo& info,
   } else {
     j["StatsKV"] = J::array();
     for (const auto& r : rows) {
-      j["StatsKV"].push_back({{"Name", r.name}, {"Count", r.count},
-                              {"Size", r.size}});
+      j["StatsKV"].push_back(
+          {{"Name", r.name}, {"Count", r.count}, {"Size", r.size}});
     }
   }
   j["TotalCountKV"] = stats.total_count();
@@ -116,8 +116,7 @@ std::string RenderJson(const snapshot::ArchiveInfo& info,
                          {"Suffrage", snapshot::SuffrageName(s.suffrage)}});
     }
   }
-  j["Configuration"] = {{"Index", m.configuration_index},
-                        {"Servers", servers}};
+  j["Configuration"] = {{"Index", m.configuration_index}, {"Servers", servers}};
   j["Sealed"] = info.sealed.has_value() && !info.sealed->empty();
   if (info.sealed_blob) {
     j["SealedBlob"] = {{"Bytes", info.sealed->size()},
@@ -148,7 +147,7 @@ Status RunInspect(const InspectOptions& o) {
 
 }  // namespace
 
-void RegisterInspect(CLI::App& app, Action* action) {
+void RegisterInspect(CLI::App& app, Context* ctx) {
   auto o = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand(
       "inspect",
@@ -163,7 +162,7 @@ void RegisterInspect(CLI::App& app, Action* action) {
                   "Only count keys that start with this prefix");
   cmd->add_option("--format", o->format, "Output: table or json")
       ->capture_default_str();
-  cmd->callback([o, action] { *action = [o] { return RunInspect(*o); }; });
+  cmd->callback([o, ctx] { ctx->action = [o] { return RunInspect(*o); }; });
 }
 
 }  // namespace vk::cli

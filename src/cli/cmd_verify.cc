@@ -1,9 +1,8 @@
 // vaultkeep verify FILE|-: exit 0 only for a complete archive that passes
 // every check; otherwise one sentence naming what is wrong, exit 3 (or 2
 // for a missing file, 5 for a local read error).
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "base/exit_code.h"
 #include "cli/archive_input.h"
@@ -22,7 +21,7 @@ struct VerifyOptions {
   bool single_thread = false;
 };
 
-Status RunVerify(const VerifyOptions& o) {
+Status RunVerify(const VerifyOptions& o, Context* ctx) {
   VK_ASSIGN_OR_RETURN(Format format, ParseFormat(o.format));
   VK_ASSIGN_OR_RETURN(InflateEngine engine, ParseInflateEngine(o.inflate));
   snapshot::ReadOptions ro;
@@ -31,9 +30,9 @@ Status RunVerify(const VerifyOptions& o) {
   ro.read_ahead = !o.single_thread;
   auto start = std::chrono::steady_clock::now();
   auto info = ReadArchiveFile(o.file, ro, nullptr);
-  double secs = std::chrono::duration<double>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   if (format == Format::kJson) {
     nlohmann::ordered_json j;
     j["file"] = DisplayName(o.file);
@@ -43,7 +42,8 @@ Status RunVerify(const VerifyOptions& o) {
       j["error_class"] = ErrorClassName(ClassOf(info.status().code()));
       j["exit_code"] = ExitCodeFor(info.status());
       PrintOut(j.dump(2) + "\n");
-      return Reported(info.status());
+      ctx->error_reported = true;
+      return info.status();
     }
     j["index"] = info->meta.index;
     j["term"] = info->meta.term;
@@ -72,7 +72,7 @@ Status RunVerify(const VerifyOptions& o) {
 
 }  // namespace
 
-void RegisterVerify(CLI::App& app, Action* action) {
+void RegisterVerify(CLI::App& app, Context* ctx) {
   auto o = std::make_shared<VerifyOptions>();
   CLI::App* cmd = app.add_subcommand(
       "verify",
@@ -86,11 +86,13 @@ void RegisterVerify(CLI::App& app, Action* action) {
                 "seal access); by default its absence means truncation");
   cmd->add_option("--format", o->format, "Output: text or json")
       ->capture_default_str();
-  cmd->add_option("--inflate", o->inflate, "Inflate engine: zlib or isal (ISA-L igzip)")
+  cmd->add_option("--inflate", o->inflate,
+                  "Inflate engine: zlib or isal (ISA-L igzip)")
       ->capture_default_str();
   cmd->add_flag("--single-thread", o->single_thread,
                 "Inflate and hash on one thread (default: two)");
-  cmd->callback([o, action] { *action = [o] { return RunVerify(*o); }; });
+  cmd->callback(
+      [o, ctx] { ctx->action = [o, ctx] { return RunVerify(*o, ctx); }; });
 }
 
 }  // namespace vk::cli

@@ -5,18 +5,23 @@
 #define VAULTKEEP_CLI_COMMAND_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 
 #include "base/status.h"
 
 namespace vk::cli {
 
-// Set by the selected subcommand; main() runs it after parsing.
-using Action = std::function<Status()>;
+// Shared between main() and the selected command.
+struct Context {
+  // Set by the selected subcommand's callback; main() runs it after parsing.
+  std::function<Status()> action;
+  // Set by a command that already reported its failure (e.g. as JSON on
+  // stdout), so main() only maps it to the exit code.
+  bool error_reported = false;
+};
 
-void RegisterInspect(CLI::App& app, Action* action);
-void RegisterVerify(CLI::App& app, Action* action);
+void RegisterInspect(CLI::App& app, Context* ctx);
+void RegisterVerify(CLI::App& app, Context* ctx);
 
 }  // namespace vk::cli
 

@@ -1,7 +1,6 @@
 // vaultkeep: backup and disaster recovery for Vault / OpenBao raft clusters.
 // main() is only the dispatch table and the Status -> exit code mapping.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "base/exit_code.h"
@@ -25,9 +24,9 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbosity,
                "More log output on stderr (-v info, -vv debug)");
   app.require_subcommand(1);
-  vk::cli::Action action;
-  vk::cli::RegisterInspect(app, &action);
-  vk::cli::RegisterVerify(app, &action);
+  vk::cli::Context ctx;
+  vk::cli::RegisterInspect(app, &ctx);
+  vk::cli::RegisterVerify(app, &ctx);
   // CLI11 reports an unknown command as "A subcommand is required"; name it.
   std::string names;
   bool known = false;
@@ -36,7 +35,8 @@ int main(int argc, char** argv) {
     known = known || (argc > 1 && sub->get_name() == argv[1]);
   }
   if (argc > 1 && argv[1][0] != '-' && !known) {
-    std::fprintf(stderr, "vaultkeep: error: unknown command \"%s\" (commands: %s)\n",
+    std::fprintf(stderr,
+                 "vaultkeep: error: unknown command \"%s\" (commands: %s)\n",
                  argv[1], names.c_str());
     return vk::kExitUsage;
   }
@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : vk::kExitUsage;
   }
   vk::InitLogging(verbosity);
-  vk::Status status = action ? action() : vk::Internal("no command selected");
-  if (!status.ok() && !vk::cli::IsReported(status)) {
+  vk::Status status =
+      ctx.action ? ctx.action() : vk::Internal("no command selected");
+  if (!status.ok() && !ctx.error_reported) {
     std::fprintf(stderr, "vaultkeep: error: %s\n", status.message().c_str());
   }
   return vk::ExitCodeFor(status);

@@ -5,10 +5,6 @@
 #include "base/result.h"
 
 namespace vk::cli {
-namespace {
-constexpr std::string_view kReportedTag = "\x01reported\x01";
-}
-
 Result<Format> ParseFormat(std::string_view name) {
   if (name == "text" || name == "table") return Format::kText;
   if (name == "json") return Format::kJson;
@@ -19,14 +15,6 @@ Result<Format> ParseFormat(std::string_view name) {
 void PrintOut(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
-}
-
-Status Reported(const Status& status) {
-  return Status(status.code(), std::string(kReportedTag) + status.message());
-}
-
-bool IsReported(const Status& status) {
-  return status.message().rfind(kReportedTag, 0) == 0;
 }
 
 }  // namespace vk::cli

@@ -17,9 +17,6 @@ enum class Format { kText, kJson };
 Result<Format> ParseFormat(std::string_view name);
 
 void PrintOut(std::string_view text);  // stdout, adds nothing
-// Marks a status as already reported, so main() does not print it again.
-Status Reported(const Status& status);
-bool IsReported(const Status& status);
 
 }  // namespace vk::cli
 

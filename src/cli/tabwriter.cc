@@ -114,7 +114,8 @@ std::string VaultByteSize(uint64_t bytes) {
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.1f", v);
   std::string s = buf;
-  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+  if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0)
+    s.resize(s.size() - 2);
   return s + unit;
 }
 

@@ -69,8 +69,8 @@ class GzipSourceBase : public GzipSource {
       // Keep a partial magic byte across refills.
       uint8_t keep = avail_ == 1 ? *next_ : 0;
       bool had = avail_ == 1;
-      VK_ASSIGN_OR_RETURN(size_t n, in_->Read(MutableByteSpan(buf_).subspan(
-                                        had ? 1 : 0)));
+      VK_ASSIGN_OR_RETURN(
+          size_t n, in_->Read(MutableByteSpan(buf_).subspan(had ? 1 : 0)));
       if (n == 0) input_eof_ = true;
       if (had) buf_[0] = keep;
       next_ = buf_.data();
@@ -134,8 +134,8 @@ class IsalGzipSource : public GzipSourceBase {
     state_.next_in = const_cast<uint8_t*>(next_);
     state_.avail_in = static_cast<uint32_t>(avail_);
     state_.next_out = dst.data();
-    state_.avail_out = static_cast<uint32_t>(
-        std::min<size_t>(dst.size(), 1u << 30));
+    state_.avail_out =
+        static_cast<uint32_t>(std::min<size_t>(dst.size(), 1u << 30));
     int rc = isal_inflate(&state_);
     size_t produced = static_cast<size_t>(state_.next_out - dst.data());
     next_ = state_.next_in;
@@ -151,8 +151,10 @@ class IsalGzipSource : public GzipSourceBase {
       case ISAL_UNSUPPORTED_METHOD:
         return Corruption("gzip stream uses an unsupported compression method");
       default:
-        return Corruption("gzip stream is corrupt: invalid deflate data (igzip "
-                          "error " + std::to_string(rc) + ")");
+        return Corruption(
+            "gzip stream is corrupt: invalid deflate data (igzip "
+            "error " +
+            std::to_string(rc) + ")");
     }
     *member_end = state_.block_state == ISAL_BLOCK_FINISH;
     return produced;

@@ -15,8 +15,8 @@ std::string Data(size_t n, uint64_t seed) {
   for (size_t i = 0; i < n; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     // Half random, half text: exercises both stored and Huffman blocks.
-    s[i] = (i / 4096) % 2 ? static_cast<char>(x >> 56)
-                          : "vault/logical/"[i % 14];
+    s[i] =
+        (i / 4096) % 2 ? static_cast<char>(x >> 56) : "vault/logical/"[i % 14];
   }
   return s;
 }
@@ -96,10 +96,11 @@ TEST_P(GzipTest, TruncationAfterFirstMagicByteIsTruncation) {
     auto r = Gunzip(gz.substr(0, cut), GetParam());
     ASSERT_FALSE(r.ok()) << "cut at " << cut;
     EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
-    EXPECT_NE(r.status().message().find("gzip stream is truncated: it ends "
-                                        "after " + std::to_string(cut) +
-                                        " compressed bytes"),
-              std::string::npos)
+    EXPECT_NE(
+        r.status().message().find("gzip stream is truncated: it ends "
+                                  "after " +
+                                  std::to_string(cut) + " compressed bytes"),
+        std::string::npos)
         << r.status().message();
   }
   // A lone 1f that does not start the input is still trailing garbage.

@@ -11,7 +11,8 @@ namespace {
 using CtxPtr = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
 Status CheckSizes(ByteSpan key, ByteSpan nonce) {
-  if (key.size() != 32) return InvalidArgument("AES-256-GCM needs a 32-byte key");
+  if (key.size() != 32)
+    return InvalidArgument("AES-256-GCM needs a 32-byte key");
   if (nonce.size() != kGcmNonceSize) {
     return InvalidArgument("AES-GCM needs a 12-byte nonce");
   }
@@ -20,8 +21,8 @@ Status CheckSizes(ByteSpan key, ByteSpan nonce) {
 
 }  // namespace
 
-Result<std::string> AesGcmSeal(ByteSpan key, ByteSpan nonce,
-                               ByteSpan plaintext, ByteSpan aad) {
+Result<std::string> AesGcmSeal(ByteSpan key, ByteSpan nonce, ByteSpan plaintext,
+                               ByteSpan aad) {
   VK_RETURN_IF_ERROR(CheckSizes(key, nonce));
   CtxPtr ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   std::string out(plaintext.size() + kGcmTagSize, '\0');

@@ -13,8 +13,8 @@ constexpr size_t kGcmNonceSize = 12;
 constexpr size_t kGcmTagSize = 16;
 
 // Returns ciphertext||tag. `key` must be 32 bytes, `nonce` 12.
-Result<std::string> AesGcmSeal(ByteSpan key, ByteSpan nonce,
-                               ByteSpan plaintext, ByteSpan aad);
+Result<std::string> AesGcmSeal(ByteSpan key, ByteSpan nonce, ByteSpan plaintext,
+                               ByteSpan aad);
 // Fails with kCorruption ("message authentication failed") on a bad tag.
 Result<std::string> AesGcmOpen(ByteSpan key, ByteSpan nonce,
                                ByteSpan ciphertext_and_tag, ByteSpan aad);

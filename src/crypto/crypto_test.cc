@@ -33,12 +33,12 @@ TEST(AeadTest, RoundTripAndTamper) {
                        AsBytes("path"));
   ASSERT_TRUE(ct.ok());
   EXPECT_EQ(ct->size(), 6 + kGcmTagSize);
-  auto pt = AesGcmOpen(AsBytes(key), AsBytes(nonce), AsBytes(*ct),
-                       AsBytes("path"));
+  auto pt =
+      AesGcmOpen(AsBytes(key), AsBytes(nonce), AsBytes(*ct), AsBytes("path"));
   ASSERT_TRUE(pt.ok());
   EXPECT_EQ(*pt, "secret");
-  auto wrong_aad = AesGcmOpen(AsBytes(key), AsBytes(nonce), AsBytes(*ct),
-                              AsBytes("other"));
+  auto wrong_aad =
+      AesGcmOpen(AsBytes(key), AsBytes(nonce), AsBytes(*ct), AsBytes("other"));
   EXPECT_EQ(wrong_aad.status().code(), StatusCode::kCorruption);
   std::string bad = *ct;
   bad[0] ^= 1;

@@ -38,8 +38,8 @@ Status WriteAll(int fd, ByteSpan data, const std::string& name) {
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   if (path == "-") {
-    return std::unique_ptr<FileSource>(new FileSource(0, "standard input",
-                                                      false));
+    return std::unique_ptr<FileSource>(
+        new FileSource(0, "standard input", false));
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open " + path, errno);

@@ -43,8 +43,10 @@ Result<std::string> ReadSmallEntry(tar::Reader& tr, const tar::Entry& e) {
   std::string data(static_cast<size_t>(e.size), '\0');
   size_t got = 0;
   while (got < data.size()) {
-    VK_ASSIGN_OR_RETURN(size_t n, tr.Read(MutableByteSpan(
-        reinterpret_cast<uint8_t*>(data.data()) + got, data.size() - got)));
+    VK_ASSIGN_OR_RETURN(
+        size_t n,
+        tr.Read(MutableByteSpan(reinterpret_cast<uint8_t*>(data.data()) + got,
+                                data.size() - got)));
     got += n;
   }
   return data;
@@ -57,7 +59,8 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
                                 ArchiveVisitor* visitor) {
   ArchiveVisitor no_op;
   if (visitor == nullptr) visitor = &no_op;
-  std::unique_ptr<GzipSource> gz = GzipSource::Create(&compressed, options.engine);
+  std::unique_ptr<GzipSource> gz =
+      GzipSource::Create(&compressed, options.engine);
   std::unique_ptr<ReadAheadSource> ahead;
   ByteSource* plain = gz.get();
   if (options.read_ahead) {
@@ -82,8 +85,7 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
     }
     if (!e.is_regular()) {
       return Corruption("snapshot entry " + Quote(e.name) + " is " +
-                        tar::DescribeType(e.typeflag) +
-                        ", not a regular file");
+                        tar::DescribeType(e.typeflag) + ", not a regular file");
     }
     if (!seen.insert(e.name).second) {
       return Corruption("snapshot entry " + Quote(e.name) + " appears twice");
@@ -94,13 +96,13 @@ Result<ArchiveInfo> ReadArchive(ByteSource& compressed,
     if (e.name == kStateName) {
       // With meta.json first (Vault's order) a size mismatch is known now;
       // say so before streaming a state.bin that cannot be right.
-      if (seen.count(kMetaName)) VK_RETURN_IF_ERROR(CheckSize(info.meta, e.size));
+      if (seen.count(kMetaName))
+        VK_RETURN_IF_ERROR(CheckSize(info.meta, e.size));
       state_entry_size = e.size;
       VK_RETURN_IF_ERROR(visitor->OnStateBegin(e.size));
-      RecordScanner scanner(e.size, options.records,
-                            [visitor](const StateRecord& r) {
-                              return visitor->OnRecord(r);
-                            });
+      RecordScanner scanner(
+          e.size, options.records,
+          [visitor](const StateRecord& r) { return visitor->OnRecord(r); });
       buf.resize(kStateBuffer);
       for (;;) {
         VK_ASSIGN_OR_RETURN(size_t n, tr.Read(buf));

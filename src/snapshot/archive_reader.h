@@ -77,11 +77,11 @@ class ArchiveVisitor {
 
 struct ArchiveInfo {
   SnapshotMeta meta;
-  std::string meta_json;              // exact bytes
-  std::string sums;                   // exact SHA256SUMS bytes
-  std::optional<std::string> sealed;  // exact bytes, if present
+  std::string meta_json;                // exact bytes
+  std::string sums;                     // exact SHA256SUMS bytes
+  std::optional<std::string> sealed;    // exact bytes, if present
   std::optional<BlobInfo> sealed_blob;  // if it parses as a BlobInfo
-  HashList hashes;                    // computed over the real bytes
+  HashList hashes;                      // computed over the real bytes
   std::vector<std::string> entry_order;
   uint64_t state_size = 0;
   uint64_t records = 0;

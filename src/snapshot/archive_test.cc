@@ -27,8 +27,9 @@ Built Build(int level, uint64_t max_octal = tar::kMaxOctalSize,
   m.servers = std::vector<RaftServer>{{0, "n1", "127.0.0.1:8201"}};
   m.size = static_cast<int64_t>(b.state.size());
   StringSink out;
-  auto w = ArchiveWriter::Create(&out, {.gzip_level = level, .mtime = 1700000000,
-                                        .max_octal_size = max_octal});
+  auto w = ArchiveWriter::Create(
+      &out,
+      {.gzip_level = level, .mtime = 1700000000, .max_octal_size = max_octal});
   EXPECT_TRUE(w.ok());
   EXPECT_TRUE((*w)->WriteMeta(EncodeMeta(m)).ok());
   MemorySource state_src(b.state);
@@ -67,15 +68,16 @@ TEST(ArchiveTest, WriteThenReadEveryLevelAndEngine) {
       for (bool ahead : {false, true}) {
         MemorySource src(b.archive);
         CountingVisitor v;
-        auto info = ReadArchive(src, {.engine = engine, .read_ahead = ahead}, &v);
+        auto info =
+            ReadArchive(src, {.engine = engine, .read_ahead = ahead}, &v);
         ASSERT_TRUE(info.ok()) << info.status().ToString();
         EXPECT_EQ(info->meta.index, 42u);
         EXPECT_EQ(info->records, 200u);
         EXPECT_EQ(v.state, b.state);
         EXPECT_EQ(v.keys.front(), "logical/1000");
-        EXPECT_EQ(info->entry_order,
-                  (std::vector<std::string>{"meta.json", "state.bin",
-                                            "SHA256SUMS", "SHA256SUMS.sealed"}));
+        EXPECT_EQ(info->entry_order, (std::vector<std::string>{
+                                         "meta.json", "state.bin", "SHA256SUMS",
+                                         "SHA256SUMS.sealed"}));
         ASSERT_TRUE(info->sealed_blob.has_value());
         EXPECT_TRUE(info->sealed_blob->wrapped);
         EXPECT_EQ(info->mtime, 1700000000);
@@ -101,7 +103,8 @@ TEST(ArchiveTest, SealedRequiredUnlessAllowed) {
   MemorySource s1(b.archive);
   auto r = ReadArchive(s1, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("no SHA256SUMS.sealed"), std::string::npos);
+  EXPECT_NE(r.status().message().find("no SHA256SUMS.sealed"),
+            std::string::npos);
   MemorySource s2(b.archive);
   EXPECT_TRUE(ReadArchive(s2, {.require_sealed = false}).ok());
 }

@@ -20,11 +20,10 @@ Result<std::unique_ptr<ArchiveWriter>> ArchiveWriter::Create(
                   .count();
     topt.mtime = (ms + 500) / 1000;  // Go rounds to the nearest second
   }
-  return std::unique_ptr<ArchiveWriter>(
-      new ArchiveWriter(out, std::move(gz), topt));
+  return std::unique_ptr<ArchiveWriter>(new ArchiveWriter(std::move(gz), topt));
 }
 
-ArchiveWriter::ArchiveWriter(ByteSink*, std::unique_ptr<GzipSink> gz,
+ArchiveWriter::ArchiveWriter(std::unique_ptr<GzipSink> gz,
                              tar::WriterOptions topt)
     : gz_(std::move(gz)), tar_(gz_.get(), topt) {}
 
@@ -67,7 +66,8 @@ Status ArchiveWriter::WriteStateFrom(ByteSource& source) {
 Status ArchiveWriter::EndState() {
   VK_CHECK(stage_ == Stage::kState && state_open_);
   state_open_ = false;
-  VK_RETURN_IF_ERROR(tar_.EndEntry().WithContext("state.bin vs meta.json Size"));
+  VK_RETURN_IF_ERROR(
+      tar_.EndEntry().WithContext("state.bin vs meta.json Size"));
   hashes_[kStateName] = state_hash_.Finish();
   stage_ = Stage::kSums;
   return Status::Ok();

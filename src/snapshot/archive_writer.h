@@ -58,8 +58,7 @@ class ArchiveWriter {
 
  private:
   enum class Stage { kMeta, kState, kSums, kSealed, kDone };
-  ArchiveWriter(ByteSink* out, std::unique_ptr<GzipSink> gz,
-                tar::WriterOptions topt);
+  ArchiveWriter(std::unique_ptr<GzipSink> gz, tar::WriterOptions topt);
   Status SmallEntry(const char* name, std::string_view data);
 
   std::unique_ptr<GzipSink> gz_;

@@ -36,10 +36,11 @@ std::vector<KvStat> KvStats::Sorted() const {
   std::vector<KvStat> out;
   out.reserve(stats_.size());
   for (const auto& [name, s] : stats_) out.push_back(s);
-  std::stable_sort(out.begin(), out.end(), [](const KvStat& a, const KvStat& b) {
-    if (a.count != b.count) return a.count > b.count;
-    return a.name < b.name;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const KvStat& a, const KvStat& b) {
+                     if (a.count != b.count) return a.count > b.count;
+                     return a.name < b.name;
+                   });
   return out;
 }
 

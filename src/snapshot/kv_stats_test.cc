@@ -14,9 +14,9 @@ StateRecord Rec(std::string_view key, uint64_t size) {
 
 TEST(KvStatsTest, DepthFilterAndOrderLikeVault) {
   KvStats s(2, "");
-  for (auto k : {"core/keyring", "core/seal-config", "logical/u1/a/b",
-                 "logical/u1/c", "logical/u2/x", "sys/token/id/h1", "a",
-                 "x/", ""}) {
+  for (auto k :
+       {"core/keyring", "core/seal-config", "logical/u1/a/b", "logical/u1/c",
+        "logical/u2/x", "sys/token/id/h1", "a", "x/", ""}) {
     s.Add(Rec(k, 10));
   }
   auto v = s.Sorted();

@@ -1,9 +1,8 @@
 #include "snapshot/meta.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 namespace vk::snapshot {
 namespace {
@@ -121,8 +120,8 @@ void AppendGoString(std::string& out, std::string_view s) {
     } else if (c == 0xe2 && i + 2 < s.size() &&
                static_cast<unsigned char>(s[i + 1]) == 0x80 &&
                (static_cast<unsigned char>(s[i + 2]) & 0xfe) == 0xa8) {
-      out += static_cast<unsigned char>(s[i + 2]) == 0xa8 ? "\\u2028"
-                                                          : "\\u2029";
+      out +=
+          static_cast<unsigned char>(s[i + 2]) == 0xa8 ? "\\u2028" : "\\u2029";
       i += 2;
     } else {
       out += static_cast<char>(c);
@@ -143,7 +142,8 @@ Result<std::vector<RaftServer>> ParseServers(const json& arr) {
     RaftServer rs;
     for (const auto& [k, v] : s.items()) {
       if (KeyIs(k, "Suffrage")) {
-        VK_ASSIGN_OR_RETURN(int64_t x, AsI64(v, "Configuration.Servers[].Suffrage"));
+        VK_ASSIGN_OR_RETURN(int64_t x,
+                            AsI64(v, "Configuration.Servers[].Suffrage"));
         rs.suffrage = static_cast<int>(x);
       } else if (KeyIs(k, "ID")) {
         VK_ASSIGN_OR_RETURN(rs.id, AsString(v, "Configuration.Servers[].ID"));
@@ -161,10 +161,14 @@ Result<std::vector<RaftServer>> ParseServers(const json& arr) {
 
 std::string SuffrageName(int s) {
   switch (s) {
-    case 0: return "voter";
-    case 1: return "nonvoter";
-    case 2: return "staging";
-    default: return "unknown(" + std::to_string(s) + ")";
+    case 0:
+      return "voter";
+    case 1:
+      return "nonvoter";
+    case 2:
+      return "staging";
+    default:
+      return "unknown(" + std::to_string(s) + ")";
   }
 }
 

@@ -48,12 +48,14 @@ TEST(MetaTest, RejectsBadInput) {
             std::string::npos);
   EXPECT_NE(ParseMeta("[]").status().message().find("not a JSON object"),
             std::string::npos);
-  EXPECT_NE(ParseMeta(R"({"Version":2,"Size":1})").status().message().find(
-                "unsupported snapshot version 2"),
+  EXPECT_NE(ParseMeta(R"({"Version":2,"Size":1})")
+                .status()
+                .message()
+                .find("unsupported snapshot version 2"),
             std::string::npos);
-  EXPECT_NE(ParseMeta(R"({"Version":1,"Size":-1})").status().message().find(
-                "Size"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseMeta(R"({"Version":1,"Size":-1})").status().message().find("Size"),
+      std::string::npos);
   EXPECT_NE(ParseMeta(R"({"Version":1,"Index":"7","Size":1})")
                 .status()
                 .message()
@@ -80,11 +82,14 @@ TEST(HashListTest, EitherOrderAndErrors) {
   EXPECT_NE(s.message().find("state.bin does not match SHA256SUMS: expected"),
             std::string::npos);
   auto one = ParseHashList(text.substr(0, nl + 1));
-  EXPECT_NE(VerifyHashList(*one, actual).message().find(
-                "SHA256SUMS has no line for state.bin"),
+  EXPECT_NE(VerifyHashList(*one, actual)
+                .message()
+                .find("SHA256SUMS has no line for state.bin"),
             std::string::npos);
-  EXPECT_NE(ParseHashList("zz  meta.json\n").status().message().find(
-                "line 1 is malformed"),
+  EXPECT_NE(ParseHashList("zz  meta.json\n")
+                .status()
+                .message()
+                .find("line 1 is malformed"),
             std::string::npos);
   EXPECT_NE(ParseHashList(text + text).status().message().find("twice"),
             std::string::npos);

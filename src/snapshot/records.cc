@@ -49,8 +49,8 @@ RecordScanner::RecordScanner(uint64_t total_size, Options options,
     : total_(total_size), opt_(options), cb_(std::move(callback)) {}
 
 Status RecordScanner::Fail(std::string why) const {
-  return Corruption("state.bin record at offset " + std::to_string(rec_offset_) +
-                    ": " + why);
+  return Corruption("state.bin record at offset " +
+                    std::to_string(rec_offset_) + ": " + why);
 }
 
 Status RecordScanner::Emit() {
@@ -100,8 +100,12 @@ Status RecordScanner::StartField(uint64_t tag) {
   var_ = 0;
   var_shift_ = 0;
   switch (wt) {
-    case 0: state_ = State::kVarintField; return Status::Ok();
-    case 2: state_ = State::kFieldLen; return Status::Ok();
+    case 0:
+      state_ = State::kVarintField;
+      return Status::Ok();
+    case 2:
+      state_ = State::kFieldLen;
+      return Status::Ok();
     case 1:
     case 5: {
       uint64_t n = wt == 1 ? 8 : 4;
@@ -131,7 +135,8 @@ Status RecordScanner::Feed(ByteSpan data) {
         var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
         var_shift_ += 7;
         if (b & 0x80) {
-          if (var_shift_ > 63) return Fail("the length prefix overflows 64 bits");
+          if (var_shift_ > 63)
+            return Fail("the length prefix overflows 64 bits");
           break;
         }
         msg_size_ = var_;
@@ -161,12 +166,14 @@ Status RecordScanner::Feed(ByteSpan data) {
         uint8_t b = data[i++];
         ++pos_;
         --msg_left_;
-        if (var_shift_ == 63 && b > 1) return Fail("a varint overflows 64 bits");
+        if (var_shift_ == 63 && b > 1)
+          return Fail("a varint overflows 64 bits");
         var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
         var_shift_ += 7;
         if (b & 0x80) {
           if (var_shift_ > 63) return Fail("a varint overflows 64 bits");
-          if (msg_left_ == 0) return Fail("a field is cut off at the record end");
+          if (msg_left_ == 0)
+            return Fail("a field is cut off at the record end");
           break;
         }
         uint64_t v = var_;
@@ -217,8 +224,8 @@ Status RecordScanner::Feed(ByteSpan data) {
       case State::kSkip:
       case State::kKey:
       case State::kValue: {
-        size_t take = static_cast<size_t>(
-            std::min<uint64_t>(field_left_, n - i));
+        size_t take =
+            static_cast<size_t>(std::min<uint64_t>(field_left_, n - i));
         if (state_ == State::kKey) {
           key_.append(reinterpret_cast<const char*>(data.data() + i), take);
         } else if (state_ == State::kValue) {

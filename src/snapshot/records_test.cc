@@ -21,7 +21,8 @@ Status Scan(const std::string& state, size_t piece, std::vector<Seen>* out,
     return Status::Ok();
   });
   for (size_t i = 0; i < state.size(); i += piece) {
-    VK_RETURN_IF_ERROR(sc.Feed(AsBytes(std::string_view(state).substr(i, piece))));
+    VK_RETURN_IF_ERROR(
+        sc.Feed(AsBytes(std::string_view(state).substr(i, piece))));
   }
   return sc.Finish();
 }
@@ -63,8 +64,10 @@ TEST(RecordsTest, RejectsLengthsItCannotBound) {
   // Record claims 200 bytes, only 3 remain.
   std::string s = "\xc8\x01\x0a\x01";
   Status st = Scan(s, 1, &seen);
-  EXPECT_NE(st.message().find("declares 200 bytes but only 2 bytes of state.bin remain"),
-            std::string::npos) << st.message();
+  EXPECT_NE(st.message().find(
+                "declares 200 bytes but only 2 bytes of state.bin remain"),
+            std::string::npos)
+      << st.message();
   // Varint overflow.
   st = Scan(std::string(11, '\xff'), 4, &seen);
   EXPECT_NE(st.message().find("overflows 64 bits"), std::string::npos);
@@ -75,16 +78,20 @@ TEST(RecordsTest, RejectsLengthsItCannotBound) {
   st = sc.Feed(AsBytes(big));
   EXPECT_NE(st.message().find("more than Vault's limit"), std::string::npos);
   // Key field longer than the record.
-  std::string k = "\x03\x0a\x05" "ab";
+  std::string k =
+      "\x03\x0a\x05"
+      "ab";
   st = Scan(k, 1, &seen);
   EXPECT_NE(st.message().find("field 1 declares 5 bytes but only 1 remain"),
-            std::string::npos) << st.message();
+            std::string::npos)
+      << st.message();
   // Wrong wire type for the key.
   st = Scan(std::string("\x02\x08\x01", 3), 1, &seen);
   EXPECT_NE(st.message().find("wire type 0, expected 2"), std::string::npos);
   // Group wire type.
   st = Scan(std::string("\x02\x23\x01", 3), 1, &seen);
-  EXPECT_NE(st.message().find("invalid protobuf wire type 3"), std::string::npos);
+  EXPECT_NE(st.message().find("invalid protobuf wire type 3"),
+            std::string::npos);
   // Invalid UTF-8 key.
   std::string u;
   AppendRecord(&u, "\xff\xfe", "v");

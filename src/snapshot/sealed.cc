@@ -32,11 +32,16 @@ class PbReader {
     uint64_t v;
     std::string_view s;
     switch (wt) {
-      case 0: return Varint(&v);
-      case 1: return Advance(8);
-      case 2: return Bytes(&s);
-      case 5: return Advance(4);
-      default: return false;
+      case 0:
+        return Varint(&v);
+      case 1:
+        return Advance(8);
+      case 2:
+        return Bytes(&s);
+      case 5:
+        return Advance(4);
+      default:
+        return false;
     }
   }
 
@@ -127,9 +132,9 @@ Result<std::string> SealWithKek(std::string_view kek,
                                 std::string_view given_nonce) {
   std::string nonce = given_nonce.empty() ? RandomBytes(kGcmNonceSize)
                                           : std::string(given_nonce);
-  VK_ASSIGN_OR_RETURN(std::string ct,
-                      AesGcmSeal(AsBytes(kek), AsBytes(nonce),
-                                 AsBytes(plaintext), ByteSpan()));
+  VK_ASSIGN_OR_RETURN(
+      std::string ct,
+      AesGcmSeal(AsBytes(kek), AsBytes(nonce), AsBytes(plaintext), ByteSpan()));
   BlobInfo b;
   b.ciphertext = nonce + ct;
   b.wrapped = wrapped;
@@ -142,10 +147,9 @@ Result<std::string> OpenWithKek(std::string_view kek, std::string_view sealed) {
   if (b.ciphertext.size() < kGcmNonceSize + kGcmTagSize) {
     return Corruption("SHA256SUMS.sealed ciphertext is too short");
   }
-  auto pt = AesGcmOpen(AsBytes(kek),
-                       AsBytes(std::string_view(b.ciphertext).substr(0, 12)),
-                       AsBytes(std::string_view(b.ciphertext).substr(12)),
-                       ByteSpan());
+  auto pt = AesGcmOpen(
+      AsBytes(kek), AsBytes(std::string_view(b.ciphertext).substr(0, 12)),
+      AsBytes(std::string_view(b.ciphertext).substr(12)), ByteSpan());
   if (!pt.ok()) {
     return Corruption(
         "SHA256SUMS.sealed does not decrypt with this key (the snapshot was "

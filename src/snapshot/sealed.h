@@ -32,8 +32,8 @@ std::string EncodeBlobInfo(const BlobInfo& blob);
 // Seals `plaintext` (the SHA256SUMS text) with a 32-byte Shamir KEK. The
 // nonce is random unless given (12 bytes; test data generators pass one to
 // make archives reproducible).
-Result<std::string> SealWithKek(std::string_view kek, std::string_view plaintext,
-                                bool wrapped = true,
+Result<std::string> SealWithKek(std::string_view kek,
+                                std::string_view plaintext, bool wrapped = true,
                                 std::string_view nonce = {});
 // Opens a sealed file with the KEK; kCorruption if it does not decrypt.
 Result<std::string> OpenWithKek(std::string_view kek, std::string_view sealed);

@@ -67,14 +67,23 @@ void FormatOctal(uint8_t* f, size_t len, uint64_t v) {
 
 std::string DescribeType(char t) {
   switch (t) {
-    case '1': return "a hard link";
-    case '2': return "a symbolic link";
-    case '3': return "a character device";
-    case '4': return "a block device";
-    case '5': return "a directory";
-    case '6': return "a FIFO";
-    case 'g': return "a global PAX header";
-    case 'L': case 'K': return "a GNU long-name record";
+    case '1':
+      return "a hard link";
+    case '2':
+      return "a symbolic link";
+    case '3':
+      return "a character device";
+    case '4':
+      return "a block device";
+    case '5':
+      return "a directory";
+    case '6':
+      return "a FIFO";
+    case 'g':
+      return "a global PAX header";
+    case 'L':
+    case 'K':
+      return "a GNU long-name record";
     default:
       return std::string("an entry of unsupported type '") +
              (t >= 0x20 && t < 0x7f ? std::string(1, t) : "?") + "'";
@@ -82,12 +91,13 @@ std::string DescribeType(char t) {
 }
 
 Status Reader::ReadBlock(uint8_t* block, bool* eof) {
-  VK_ASSIGN_OR_RETURN(size_t n, ReadFully(*in_, MutableByteSpan(block, kBlockSize)));
+  VK_ASSIGN_OR_RETURN(size_t n,
+                      ReadFully(*in_, MutableByteSpan(block, kBlockSize)));
   offset_ += n;
   *eof = n == 0;
   if (n != 0 && n != kBlockSize) {
-    return Corruption("tar archive is truncated: it ends " +
-                      std::to_string(n) + " bytes into a header block at offset " +
+    return Corruption("tar archive is truncated: it ends " + std::to_string(n) +
+                      " bytes into a header block at offset " +
                       std::to_string(offset_ - n));
   }
   return Status::Ok();
@@ -177,10 +187,9 @@ Result<std::optional<Entry>> Reader::Next() {
     bool eof = false;
     VK_RETURN_IF_ERROR(ReadBlock(b, &eof));
     if (eof) {
-      return Corruption(
-          "tar archive is truncated: it ends at offset " +
-          std::to_string(offset_) +
-          " without the end-of-archive marker (two zero blocks)");
+      return Corruption("tar archive is truncated: it ends at offset " +
+                        std::to_string(offset_) +
+                        " without the end-of-archive marker (two zero blocks)");
     }
     if (AllZero(b, kBlockSize)) {
       if (had_pax) return Corruption("PAX header is not followed by an entry");
@@ -191,8 +200,10 @@ Result<std::optional<Entry>> Reader::Next() {
             "zero blocks is present");
       }
       if (!AllZero(b, kBlockSize)) {
-        return Corruption("tar archive has a single zero block followed by "
-                          "data at offset " + std::to_string(offset_ - kBlockSize));
+        return Corruption(
+            "tar archive has a single zero block followed by "
+            "data at offset " +
+            std::to_string(offset_ - kBlockSize));
       }
       return std::optional<Entry>();
     }
@@ -207,7 +218,8 @@ Result<std::optional<Entry>> Reader::Next() {
     }
     auto stored = ParseNumeric(b + 148, 8);
     if (!stored || (*stored != usum && static_cast<int64_t>(*stored) != ssum)) {
-      return Corruption("tar header at offset " + std::to_string(header_offset) +
+      return Corruption("tar header at offset " +
+                        std::to_string(header_offset) +
                         " has a bad checksum (not a tar archive, or damaged)");
     }
     Entry e;
@@ -245,8 +257,11 @@ Result<std::optional<Entry>> Reader::Next() {
                           std::to_string(kMaxPaxHeaderSize) + "-byte limit");
       }
       std::string data(static_cast<size_t>(e.size), '\0');
-      VK_ASSIGN_OR_RETURN(size_t got, ReadFully(*in_, MutableByteSpan(
-          reinterpret_cast<uint8_t*>(data.data()), data.size())));
+      VK_ASSIGN_OR_RETURN(
+          size_t got,
+          ReadFully(*in_,
+                    MutableByteSpan(reinterpret_cast<uint8_t*>(data.data()),
+                                    data.size())));
       offset_ += got;
       current_name_ = e.name;
       if (got != data.size()) {
@@ -290,9 +305,10 @@ Status Reader::ExpectOnlyPadding() {
     if (n == 0) return Status::Ok();
     for (size_t i = 0; i < n; ++i) {
       if (buf[i] != 0) {
-        return Corruption("unexpected data after the end of the tar archive "
-                          "(non-zero byte at offset " +
-                          std::to_string(offset_ + i) + ")");
+        return Corruption(
+            "unexpected data after the end of the tar archive "
+            "(non-zero byte at offset " +
+            std::to_string(offset_ + i) + ")");
       }
     }
     offset_ += n;
@@ -301,7 +317,8 @@ Status Reader::ExpectOnlyPadding() {
 
 Status Writer::WriteHeader(const std::string& name, char typeflag,
                            uint32_t mode, uint64_t size, int64_t mtime) {
-  if (name.size() > 100) return InvalidArgument("tar entry name too long: " + name);
+  if (name.size() > 100)
+    return InvalidArgument("tar entry name too long: " + name);
   uint8_t b[kBlockSize];
   std::memset(b, 0, sizeof(b));
   std::memcpy(b, name.data(), name.size());
@@ -311,7 +328,10 @@ Status Writer::WriteHeader(const std::string& name, char typeflag,
   FormatOctal(b + 124, 12, size > opt_.max_octal_size ? 0 : size);
   FormatOctal(b + 136, 12, static_cast<uint64_t>(mtime < 0 ? 0 : mtime));
   b[156] = static_cast<uint8_t>(typeflag);
-  std::memcpy(b + 257, "ustar\0" "00", 8);
+  std::memcpy(b + 257,
+              "ustar\0"
+              "00",
+              8);
   FormatOctal(b + 329, 8, 0);
   FormatOctal(b + 337, 8, 0);
   std::memset(b + 148, ' ', 8);
@@ -333,7 +353,8 @@ Status Writer::BeginEntry(const std::string& name, uint64_t size) {
       len = std::to_string(len).size() + rec.size();
     }
     std::string pax = std::to_string(len) + rec;
-    VK_RETURN_IF_ERROR(WriteHeader("PaxHeaders.0/" + name, 'x', 0, pax.size(), 0));
+    VK_RETURN_IF_ERROR(
+        WriteHeader("PaxHeaders.0/" + name, 'x', 0, pax.size(), 0));
     std::string padded = pax + std::string(PadOf(pax.size()), '\0');
     VK_RETURN_IF_ERROR(out_->Write(AsBytes(padded)));
   }

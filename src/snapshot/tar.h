@@ -23,9 +23,9 @@ constexpr uint64_t kMaxOctalSize = (uint64_t{1} << 33) - 1;
 constexpr uint64_t kMaxPaxHeaderSize = 64 * 1024;
 
 struct Entry {
-  std::string name;      // PAX path, or USTAR prefix + "/" + name
-  char typeflag = '0';   // '0' (or NUL) regular; '5' dir; '2' symlink; ...
-  uint64_t size = 0;     // after PAX size override
+  std::string name;     // PAX path, or USTAR prefix + "/" + name
+  char typeflag = '0';  // '0' (or NUL) regular; '5' dir; '2' symlink; ...
+  uint64_t size = 0;    // after PAX size override
   uint32_t mode = 0;
   uint64_t uid = 0, gid = 0;
   int64_t mtime = 0;

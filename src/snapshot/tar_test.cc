@@ -7,8 +7,9 @@
 namespace vk::tar {
 namespace {
 
-std::string WriteTar(const std::vector<std::pair<std::string, std::string>>& files,
-                     uint64_t max_octal = kMaxOctalSize) {
+std::string WriteTar(
+    const std::vector<std::pair<std::string, std::string>>& files,
+    uint64_t max_octal = kMaxOctalSize) {
   StringSink out;
   Writer w(&out, {.mtime = 1700000000, .max_octal_size = max_octal});
   for (const auto& [name, data] : files) {
@@ -28,7 +29,9 @@ TEST(TarTest, GoStyleHeaderBytes) {
   EXPECT_EQ(t.substr(108, 8), std::string("0000000\0", 8));
   EXPECT_EQ(t.substr(124, 12), std::string("00000000003\0", 12));
   EXPECT_EQ(t[156], '0');
-  EXPECT_EQ(t.substr(257, 8), std::string("ustar\0" "00", 8));
+  EXPECT_EQ(t.substr(257, 8), std::string("ustar\0"
+                                          "00",
+                                          8));
   EXPECT_EQ(t.substr(265, 64), std::string(64, '\0'));  // uname, gname
   EXPECT_EQ(t[154], '\0');
   EXPECT_EQ(t[155], ' ');

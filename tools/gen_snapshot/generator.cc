@@ -62,9 +62,9 @@ Result<GenerateResult> WriteArchive(
   snapshot::SnapshotMeta meta = meta_of(counted);
   meta.size = static_cast<int64_t>(size);
   meta.configuration_index = 1;
-  VK_ASSIGN_OR_RETURN(auto w, ArchiveWriter::Create(
-                                  out, {.gzip_level = a.gzip_level,
-                                        .mtime = a.mtime}));
+  VK_ASSIGN_OR_RETURN(auto w,
+                      ArchiveWriter::Create(
+                          out, {.gzip_level = a.gzip_level, .mtime = a.mtime}));
   VK_RETURN_IF_ERROR(w->WriteMeta(snapshot::EncodeMeta(meta)));
   StateBuffer buf(w.get());
   VK_ASSIGN_OR_RETURN(GenerateResult result,
@@ -116,10 +116,11 @@ Result<GenerateResult> Generate(const GenerateOptions& o, ByteSink* out) {
   auto walk = [&](const EmitFn& emit) -> Result<GenerateResult> {
     GenerateResult r;
     Status st;
-    ForEachRecord(o.archive.seed, n, [&](std::string_view k, std::string_view v) {
-      if (st.ok()) st = emit(k, v);
-      ++r.records;
-    });
+    ForEachRecord(o.archive.seed, n,
+                  [&](std::string_view k, std::string_view v) {
+                    if (st.ok()) st = emit(k, v);
+                    ++r.records;
+                  });
     if (!st.ok()) return st;
     return r;
   };
@@ -157,7 +158,8 @@ Result<GenerateResult> Derive(const DeriveOptions& o, ByteSink* out) {
   auto walk = [&](const EmitFn& emit) -> Result<GenerateResult> {
     GenerateResult r;
     std::priority_queue<std::string, std::vector<std::string>,
-                        std::greater<std::string>> pending;
+                        std::greater<std::string>>
+        pending;
     std::string value;
     auto emit_new = [&](const std::string& key) {
       Rng rng(HashKey(seed ^ 0x1a5e27, key));
@@ -180,7 +182,8 @@ Result<GenerateResult> Derive(const DeriveOptions& o, ByteSink* out) {
       // Insertions: a fresh key in the same directory, placed after this one.
       if (unit(Mix(h, 7)) * 100 < 2 * o.insert_pct) {
         size_t slash = key.rfind('/');
-        std::string tail = key.substr(slash == std::string::npos ? 0 : slash + 1);
+        std::string tail =
+            key.substr(slash == std::string::npos ? 0 : slash + 1);
         if (tail.size() >= 16) {
           Rng rng(Mix(h, 11));
           std::string fresh = key.substr(0, key.size() - tail.size());

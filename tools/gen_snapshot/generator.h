@@ -16,8 +16,8 @@ namespace vk::gen {
 struct ArchiveSettings {
   uint64_t seed = 1;
   int gzip_level = 6;
-  int nodes = 3;           // raft servers in meta.json
-  bool sealed = true;      // write SHA256SUMS.sealed
+  int nodes = 3;       // raft servers in meta.json
+  bool sealed = true;  // write SHA256SUMS.sealed
   int64_t mtime = 1700000000;
 };
 

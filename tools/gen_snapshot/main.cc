@@ -1,7 +1,6 @@
 // gen-snapshot: writes realistic Vault-like raft snapshot archives for tests
 // and benchmarks. See generator.h for what the archives contain.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "base/exit_code.h"
@@ -22,29 +21,36 @@ vk::Result<uint64_t> ParseSize(const std::string& s) {
   }
   std::string unit = s.substr(pos);
   uint64_t mul = 1;
-  if (unit == "K" || unit == "KiB") mul = 1ULL << 10;
-  else if (unit == "M" || unit == "MiB") mul = 1ULL << 20;
-  else if (unit == "G" || unit == "GiB") mul = 1ULL << 30;
-  else if (!unit.empty()) return vk::InvalidArgument("bad size unit \"" + unit + "\"");
+  if (unit == "K" || unit == "KiB")
+    mul = 1ULL << 10;
+  else if (unit == "M" || unit == "MiB")
+    mul = 1ULL << 20;
+  else if (unit == "G" || unit == "GiB")
+    mul = 1ULL << 30;
+  else if (!unit.empty())
+    return vk::InvalidArgument("bad size unit \"" + unit + "\"");
   return v * mul;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"gen-snapshot: write a realistic Vault-like raft snapshot "
-               "archive, or derive the next day's from a previous one",
-               "gen-snapshot"};
+  CLI::App app{
+      "gen-snapshot: write a realistic Vault-like raft snapshot "
+      "archive, or derive the next day's from a previous one",
+      "gen-snapshot"};
   std::string out_path, size_str, from, kek_out;
   vk::gen::GenerateOptions g;
   vk::gen::DeriveOptions d;
   bool unsealed = false;
-  app.add_option("-o,--out", out_path, "Output file, or - for stdout")->required();
+  app.add_option("-o,--out", out_path, "Output file, or - for stdout")
+      ->required();
   app.add_option("--seed", g.archive.seed, "Seed; same seed, same archive")
       ->capture_default_str();
   app.add_option("--records", g.records, "Number of variable records");
   app.add_option("--size", size_str, "Target state.bin size (e.g. 64M, 1G)");
-  app.add_option("--gzip-level", g.archive.gzip_level, "0..9")->capture_default_str();
+  app.add_option("--gzip-level", g.archive.gzip_level, "0..9")
+      ->capture_default_str();
   app.add_option("--nodes", g.archive.nodes, "Raft servers in meta.json")
       ->capture_default_str();
   app.add_option("--time", g.archive.mtime, "Tar mtime (unix seconds)")
@@ -53,7 +59,8 @@ int main(int argc, char** argv) {
   app.add_option("--kek-out", kek_out,
                  "Write the hex Shamir KEK that seals the archive here (0600)");
   app.add_option("--from", from, "Derive from this previous archive");
-  app.add_option("--rewrite", d.rewrite_pct, "With --from: % of records rewritten")
+  app.add_option("--rewrite", d.rewrite_pct,
+                 "With --from: % of records rewritten")
       ->capture_default_str();
   app.add_option("--insert", d.insert_pct, "With --from: % of records inserted")
       ->capture_default_str();
@@ -89,8 +96,10 @@ int main(int argc, char** argv) {
   if (!r.ok()) return fail(r.status());
   if (vk::Status s = (*out)->Close(); !s.ok()) return fail(s);
   if (!kek_out.empty()) {
-    std::string hex = vk::HexEncode(vk::AsBytes(vk::gen::KekForSeed(g.archive.seed)));
-    if (vk::Status s = vk::WriteFileAtomic(kek_out, hex + "\n", 0600); !s.ok()) {
+    std::string hex =
+        vk::HexEncode(vk::AsBytes(vk::gen::KekForSeed(g.archive.seed)));
+    if (vk::Status s = vk::WriteFileAtomic(kek_out, hex + "\n", 0600);
+        !s.ok()) {
       return fail(s);
     }
   }

@@ -45,16 +45,16 @@ uint64_t HashKey(uint64_t seed, std::string_view key) {
 
 void AppendBarrierValue(Rng& rng, size_t body, std::string* out) {
   out->append("\x00\x00\x00\x01\x02", 5);  // key term 1, version 2 (AAD=path)
-  rng.Fill(out, 12 + body + 16);            // nonce, ciphertext, GCM tag
+  rng.Fill(out, 12 + body + 16);           // nonce, ciphertext, GCM tag
 }
 
 namespace {
 
 struct Section {
-  const char* prefix;   // key prefix
-  double share;         // fraction of the variable records
-  size_t hex_digits;    // digits after the prefix; the first 16 count up
-  size_t slash_after;   // KV v2 versions/<3 hex>/<rest>; 0 = no slash
+  const char* prefix;  // key prefix
+  double share;        // fraction of the variable records
+  size_t hex_digits;   // digits after the prefix; the first 16 count up
+  size_t slash_after;  // KV v2 versions/<3 hex>/<rest>; 0 = no slash
   size_t value_min, value_max;  // ciphertext body sizes
   bool policies = false;        // the fixed sys/policy/<name> block
 };
@@ -82,25 +82,38 @@ const std::vector<Section>& Sections() {
 
 const std::vector<const char*>& CoreKeys() {
   static const std::vector<const char*> kKeys = {
-      "core/audit", "core/auth", "core/cluster/feature-flags",
-      "core/cluster/local/info", "core/hsm/barrier-unseal-keys",
-      "core/index-header-hmac-key", "core/keyring", "core/leader/",
-      "core/local-audit", "core/local-auth", "core/local-mounts", "core/lock",
-      "core/master", "core/mounts", "core/seal-config", "core/shamir-kek",
-      "core/versions/1.15.6", "core/wrapping/jwtkey",
+      "core/audit",
+      "core/auth",
+      "core/cluster/feature-flags",
+      "core/cluster/local/info",
+      "core/hsm/barrier-unseal-keys",
+      "core/index-header-hmac-key",
+      "core/keyring",
+      "core/leader/",
+      "core/local-audit",
+      "core/local-auth",
+      "core/local-mounts",
+      "core/lock",
+      "core/master",
+      "core/mounts",
+      "core/seal-config",
+      "core/shamir-kek",
+      "core/versions/1.15.6",
+      "core/wrapping/jwtkey",
   };
   return kKeys;
 }
 
 const std::vector<const char*>& PolicyNames() {
   static const std::vector<const char*> kNames = {
-      "backup", "ci-deployer", "default", "kv-reader", "kv-writer",
-      "response-wrapping", "root-rotation", "vaultkeep"};
+      "backup",    "ci-deployer",       "default",       "kv-reader",
+      "kv-writer", "response-wrapping", "root-rotation", "vaultkeep"};
   return kNames;
 }
 
-void EmitCore(uint64_t seed, const std::function<void(std::string_view,
-                                                       std::string_view)>& fn) {
+void EmitCore(
+    uint64_t seed,
+    const std::function<void(std::string_view, std::string_view)>& fn) {
   Rng rng(Mix(seed, 0xc0de));
   for (const char* k : CoreKeys()) {
     std::string key = k, value;
@@ -149,8 +162,8 @@ void ForEachRecord(uint64_t seed, uint64_t records,
       for (const char* name : PolicyNames()) {
         key = std::string(s.prefix) + name;
         value.clear();
-        AppendBarrierValue(rng, s.value_min + rng.Below(s.value_max - s.value_min),
-                           &value);
+        AppendBarrierValue(
+            rng, s.value_min + rng.Below(s.value_max - s.value_min), &value);
         fn(key, value);
       }
       continue;
@@ -165,7 +178,8 @@ void ForEachRecord(uint64_t seed, uint64_t records,
       counter += 1 + rng.Below(2 * step - 1);
       key.assign(s.prefix);
       size_t start = key.size();
-      for (int d = 15; d >= 0; --d) key.push_back(kHex[(counter >> (4 * d)) & 15]);
+      for (int d = 15; d >= 0; --d)
+        key.push_back(kHex[(counter >> (4 * d)) & 15]);
       rng.Hex(&key, s.hex_digits - 16);
       if (s.slash_after) {
         key.push_back(key.back());  // shift the tail right by one, then slash
@@ -175,8 +189,8 @@ void ForEachRecord(uint64_t seed, uint64_t records,
         key[start + s.slash_after] = '/';
       }
       value.clear();
-      AppendBarrierValue(rng, s.value_min + rng.Below(s.value_max - s.value_min),
-                         &value);
+      AppendBarrierValue(
+          rng, s.value_min + rng.Below(s.value_max - s.value_min), &value);
       fn(key, value);
     }
   }
