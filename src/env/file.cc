@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 namespace vk {
@@ -91,25 +92,51 @@ Status AtomicFileSink::Write(ByteSpan data) {
   return WriteAll(fd_, data, path_);
 }
 
-Status AtomicFileSink::Commit() {
+Status AtomicFileSink::Commit(bool replace) { return Finish(replace, true); }
+
+Status AtomicFileSink::CommitUnsynced(bool replace) {
+  return Finish(replace, false);
+}
+
+Status AtomicFileSink::Finish(bool replace, bool sync) {
   if (committed_) return Status::Ok();
-  if (::fsync(fd_) != 0) return ErrnoStatus("fsync " + path_, errno);
+  if (sync && ::fsync(fd_) != 0) return ErrnoStatus("fsync " + path_, errno);
   if (::close(fd_) != 0) {
     fd_ = -1;
     return ErrnoStatus("close " + path_, errno);
   }
   fd_ = -1;
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+  int rc = replace ? ::rename(tmp_.c_str(), path_.c_str())
+                   : ::renameat2(AT_FDCWD, tmp_.c_str(), AT_FDCWD,
+                                 path_.c_str(), RENAME_NOREPLACE);
+  if (rc != 0) {
+    if (errno == EEXIST) return FailedPrecondition(path_ + " already exists");
     return ErrnoStatus("rename to " + path_, errno);
   }
   committed_ = true;
+  if (!sync) return Status::Ok();
   std::string dir = DirName(path_);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return ErrnoStatus("open directory " + dir, errno);
-  int rc = ::fsync(dfd);
+  rc = ::fsync(dfd);
   int err = errno;
   ::close(dfd);
   if (rc != 0) return ErrnoStatus("fsync directory " + dir, err);
+  return Status::Ok();
+}
+
+Status MakeDirs(const std::string& path, int mode) {
+  if (path.empty()) return Status::Ok();
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return Status::Ok();
+    return InvalidArgument(path + " exists and is not a directory");
+  }
+  std::string parent = DirName(path);
+  if (parent != path) VK_RETURN_IF_ERROR(MakeDirs(parent, mode));
+  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+    return ErrnoStatus("mkdir " + path, errno);
+  }
   return Status::Ok();
 }
 

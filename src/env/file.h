@@ -49,8 +49,13 @@ class AtomicFileSink : public ByteSink {
   ~AtomicFileSink() override;  // removes the temp file unless committed
 
   Status Write(ByteSpan data) override;
-  // fsync, rename over the final path, fsync the directory.
-  Status Commit();
+  // fsync, rename over the final path, fsync the directory. With
+  // replace=false an existing final path is left alone and Commit fails
+  // with kFailedPrecondition (create-if-absent, atomically).
+  Status Commit(bool replace = true);
+  // Commit without the fsyncs (for data whose loss on power failure is
+  // acceptable, e.g. tests and caches).
+  Status CommitUnsynced(bool replace = true);
   Status Close() override { return Commit(); }
 
  private:
@@ -60,11 +65,15 @@ class AtomicFileSink : public ByteSink {
   std::string path_;
   std::string tmp_;
   bool committed_ = false;
+  Status Finish(bool replace, bool sync);
 };
 
 // Opens "-" as stdout or `path` as an AtomicFileSink. Call Close() to
 // commit; destruction without Close() leaves no file behind.
 Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path);
+
+// Creates `path` and missing parents with `mode` (like mkdir -p).
+Status MakeDirs(const std::string& path, int mode = 0700);
 
 // Writes a small file atomically and durably.
 Status WriteFileAtomic(const std::string& path, std::string_view content,
