@@ -9,7 +9,7 @@ VK_PACKAGES=(
   libssl-dev zlib1g-dev libisal-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 gzip coreutils
+  python3 gzip coreutils restic
 )
 
 vk_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

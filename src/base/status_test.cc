@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "base/exit_code.h"
 #include "base/result.h"
@@ -51,6 +52,20 @@ TEST(StringsTest, QuoteEscapesWhatCouldForgeAMessage) {
   EXPECT_EQ(Quote("meta.json"), "\"meta.json\"");
   EXPECT_EQ(Quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
   EXPECT_EQ(Quote(std::string("x\n\x00\xff", 4)), "\"x\\x0a\\x00\\xff\"");
+}
+
+TEST(StringsTest, Base64) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  for (const std::string& s : std::vector<std::string>{
+           "", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(*Base64Decode(Base64Encode(s)), s);
+  }
+  EXPECT_FALSE(Base64Decode("Zg=").ok());
+  EXPECT_FALSE(Base64Decode("Zg=a").ok());
+  EXPECT_FALSE(Base64Decode("Z!==").ok());
 }
 
 // The exit codes are a public contract (docs/errors.md): pin them.

@@ -5,12 +5,21 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace vk {
 
 // Quotes a name from untrusted input for an error message, like Go's %q
 // for ASCII: "..." with \" and \\ escaped and any control or non-ASCII byte
 // as \xNN, so a hostile name cannot forge or hide message text.
 std::string Quote(std::string_view s);
+
+// Standard base64 with padding (RFC 4648 §4), as Go's encoding/json writes
+// []byte fields.
+std::string Base64Encode(std::string_view in);
+// Fails with kInvalidArgument on characters outside the alphabet, bad
+// padding, or a length that is not a multiple of 4.
+Result<std::string> Base64Decode(std::string_view in);
 
 }  // namespace vk
 

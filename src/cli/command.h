@@ -20,6 +20,8 @@ struct Context {
   bool error_reported = false;
 };
 
+void RegisterCat(CLI::App& app, Context* ctx);
+void RegisterInit(CLI::App& app, Context* ctx);
 void RegisterInspect(CLI::App& app, Context* ctx);
 void RegisterVerify(CLI::App& app, Context* ctx);
 

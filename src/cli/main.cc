@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
                "More log output on stderr (-v info, -vv debug)");
   app.require_subcommand(1);
   vk::cli::Context ctx;
+  vk::cli::RegisterInit(app, &ctx);
+  vk::cli::RegisterCat(app, &ctx);
   vk::cli::RegisterInspect(app, &ctx);
   vk::cli::RegisterVerify(app, &ctx);
   // CLI11 reports an unknown command as "A subcommand is required"; name it.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+
+#include "base/strings.h"
 #include <nlohmann/json.hpp>
 
 namespace vk::snapshot {
@@ -45,57 +47,6 @@ Result<std::string> AsString(const json& v, std::string_view field) {
   if (v.is_null()) return std::string();
   if (!v.is_string()) return FieldError(field, "a string");
   return v.get<std::string>();
-}
-
-Result<std::string> Base64Decode(const std::string& in) {
-  static const std::string kAlpha =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  size_t pad = 0;
-  for (char c : in) {
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    size_t p = kAlpha.find(c);
-    if (p == std::string::npos || pad > 0) {
-      return Corruption("meta.json field Peers is not valid base64");
-    }
-    acc = acc << 6 | static_cast<uint32_t>(p);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  if ((in.size() % 4) != 0 || pad > 2) {
-    return Corruption("meta.json field Peers is not valid base64");
-  }
-  return out;
-}
-
-std::string Base64Encode(const std::string& in) {
-  static const char kAlpha[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16 |
-                 static_cast<uint8_t>(in[i + 1]) << 8 |
-                 static_cast<uint8_t>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlpha[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlpha[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 // Go's encoding/json string encoder with HTML escaping (the default).
@@ -195,8 +146,9 @@ Result<SnapshotMeta> ParseMeta(std::string_view text) {
     } else if (KeyIs(k, "Peers")) {
       if (!v.is_null()) {
         VK_ASSIGN_OR_RETURN(std::string b64, AsString(v, "Peers"));
-        VK_ASSIGN_OR_RETURN(std::string raw, Base64Decode(b64));
-        m.peers = std::move(raw);
+        auto raw = Base64Decode(b64);
+        if (!raw.ok()) return Corruption("meta.json field Peers is not valid base64");
+        m.peers = std::move(*raw);
       }
     } else if (KeyIs(k, "Configuration")) {
       if (v.is_null()) continue;

@@ -1,0 +1,68 @@
+// vaultkeep init: create a restic-format (v2) repository that both
+// vaultkeep and the restic CLI can open.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include "cli/command.h"
+#include "cli/output.h"
+#include "cli/repo_options.h"
+
+namespace vk::cli {
+namespace {
+
+struct InitOptions {
+  RepoOptions repo;
+};
+
+std::string NowRfc3339() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                now.time_since_epoch()).count() % 1000000000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<long long>(ns));
+  return buf;
+}
+
+Status RunInit(const InitOptions& o) {
+  // Check the location and the password before creating any directory.
+  VK_RETURN_IF_ERROR(OpenRepoStorage(o.repo, false).status());
+  VK_ASSIGN_OR_RETURN(std::string password, ReadPassword(o.repo, true));
+  if (password.empty()) {
+    return InvalidArgument("an empty password is not allowed");
+  }
+  VK_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage(o.repo, true));
+  std::string where = storage->properties().location;
+  repo::InitOptions io;
+  io.created = NowRfc3339();
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  io.hostname = host;
+  const char* user = std::getenv("USER");
+  io.username = user ? user : "";
+  VK_ASSIGN_OR_RETURN(auto repo,
+                      repo::Repository::Init(std::move(storage), password, io));
+  PrintOut("created repository " + repo->config().id.substr(0, 10) + " at " +
+           where + "\n\nThe password is required to access the repository: "
+           "losing it means losing the backups in it.\n");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterInit(CLI::App& app, Context* ctx) {
+  auto o = std::make_shared<InitOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "init", "Create a new repository (restic format v2, readable by restic).");
+  AddRepoOptions(cmd, &o->repo);
+  cmd->callback([o, ctx] { ctx->action = [o] { return RunInit(*o); }; });
+}
+
+}  // namespace vk::cli

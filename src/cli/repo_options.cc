@@ -1,0 +1,122 @@
+#include "cli/repo_options.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/strings.h"
+#include "env/file.h"
+
+namespace vk::cli {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+// Go's strings.TrimSpace, as restic applies it to password files.
+std::string TrimSpace(std::string s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+           c == '\f';
+  };
+  while (!s.empty() && space(s.back())) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && space(s[i])) ++i;
+  return s.substr(i);
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(path));
+  auto text = ReadAllBounded(*file, 64 * 1024);
+  if (!text.ok()) {
+    return text.status().code() == StatusCode::kInvalidArgument
+               ? InvalidArgument("password file " + path + " is too large")
+               : text.status();
+  }
+  return TrimSpace(std::move(*text));
+}
+
+// Reads one line from the terminal with echo off. Never logs the input.
+Result<std::string> Prompt(const char* question) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr) {
+    return InvalidArgument(
+        "no password given: set VAULTKEEP_PASSWORD or use --password-file "
+        "(RESTIC_PASSWORD and RESTIC_PASSWORD_FILE work too)");
+  }
+  std::fputs(question, tty);
+  std::fflush(tty);
+  int fd = fileno(tty);
+  termios old{};
+  bool restore = tcgetattr(fd, &old) == 0;
+  if (restore) {
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  int c;
+  while ((c = std::fgetc(tty)) != EOF && c != '\n') line += static_cast<char>(c);
+  if (restore) tcsetattr(fd, TCSAFLUSH, &old);
+  std::fputs("\n", tty);
+  std::fclose(tty);
+  return line;
+}
+
+}  // namespace
+
+void AddRepoOptions(CLI::App* cmd, RepoOptions* o) {
+  cmd->add_option("-r,--repo", o->repo,
+                  "Repository: a directory, or local:DIR (default: "
+                  "$VAULTKEEP_REPOSITORY, then $RESTIC_REPOSITORY)");
+  cmd->add_option("--password-file", o->password_file,
+                  "Read the repository password from this file (default: "
+                  "$VAULTKEEP_PASSWORD, $RESTIC_PASSWORD_FILE, "
+                  "$RESTIC_PASSWORD, or a prompt)");
+}
+
+Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
+                                                          bool create_dir) {
+  std::string where = o.repo;
+  if (where.empty()) where = Env("VAULTKEEP_REPOSITORY");
+  if (where.empty()) where = Env("RESTIC_REPOSITORY");
+  if (where.empty()) {
+    return InvalidArgument(
+        "no repository given: use -r/--repo or set VAULTKEEP_REPOSITORY");
+  }
+  if (where.rfind("local:", 0) == 0) where = where.substr(6);
+  size_t colon = where.find(':');
+  if (colon != std::string::npos && where.find('/') > colon) {
+    return InvalidArgument("repository type \"" + where.substr(0, colon) +
+                           "\" is not supported yet (local directories only)");
+  }
+  if (create_dir) VK_RETURN_IF_ERROR(MakeDirs(where, 0700));
+  return storage::NewLocalStorage(where);
+}
+
+Result<std::string> ReadPassword(const RepoOptions& o, bool confirm) {
+  if (!o.password_file.empty()) return ReadPasswordFile(o.password_file);
+  if (const char* v = std::getenv("VAULTKEEP_PASSWORD")) return std::string(v);
+  if (std::string f = Env("RESTIC_PASSWORD_FILE"); !f.empty()) {
+    return ReadPasswordFile(f);
+  }
+  if (const char* v = std::getenv("RESTIC_PASSWORD")) return std::string(v);
+  VK_ASSIGN_OR_RETURN(std::string pw, Prompt("enter repository password: "));
+  if (confirm) {
+    VK_ASSIGN_OR_RETURN(std::string again, Prompt("enter password again: "));
+    if (again != pw) return InvalidArgument("passwords do not match");
+  }
+  return pw;
+}
+
+Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
+  VK_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage(o, false));
+  VK_ASSIGN_OR_RETURN(std::string password, ReadPassword(o, false));
+  return repo::Repository::Open(std::move(storage), password);
+}
+
+}  // namespace vk::cli

@@ -1,0 +1,38 @@
+// Flags and environment shared by every command that opens a repository:
+// where it is (-r/--repo, VAULTKEEP_REPOSITORY, RESTIC_REPOSITORY) and its
+// password. The password never comes from the command line: it is read from
+// --password-file, VAULTKEEP_PASSWORD, RESTIC_PASSWORD_FILE or
+// RESTIC_PASSWORD (in that order), or asked for on the terminal.
+#ifndef VAULTKEEP_CLI_REPO_OPTIONS_H_
+#define VAULTKEEP_CLI_REPO_OPTIONS_H_
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "repo/repository.h"
+#include "storage/storage.h"
+
+namespace vk::cli {
+
+struct RepoOptions {
+  std::string repo;
+  std::string password_file;
+};
+
+void AddRepoOptions(CLI::App* cmd, RepoOptions* o);
+
+// Resolves the location and builds its Storage. `create_dir` makes a local
+// directory (for init).
+Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
+                                                          bool create_dir);
+
+// `confirm` asks twice on a terminal (for a new repository).
+Result<std::string> ReadPassword(const RepoOptions& o, bool confirm);
+
+Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o);
+
+}  // namespace vk::cli
+
+#endif  // VAULTKEEP_CLI_REPO_OPTIONS_H_

@@ -1,0 +1,165 @@
+#include "repo/repository.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "compress/zstd.h"
+#include "crypto/aead.h"
+#include "crypto/sha256.h"
+#include "repo/polynomial.h"
+
+namespace vk::repo {
+namespace {
+
+constexpr size_t kMaxUnpackedSize = 512u << 20;
+
+std::string IdOf(std::string_view stored) {
+  return HexEncode(Sha256::Of(AsBytes(stored)));
+}
+
+std::string Where(storage::Storage& s) { return s.properties().location; }
+
+}  // namespace
+
+Result<std::unique_ptr<Repository>> Repository::Init(
+    std::unique_ptr<storage::Storage> storage, std::string_view password,
+    const InitOptions& options) {
+  if (password.empty()) {
+    return InvalidArgument("an empty password is not allowed");
+  }
+  auto existing = storage->Stat(kConfigKey);
+  if (existing.ok()) {
+    return FailedPrecondition("a repository already exists at " +
+                              Where(*storage));
+  }
+  if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  crypto::ResticKey master = crypto::ResticKey::Random();
+  KeyFile identity;
+  identity.created = options.created;
+  identity.username = options.username;
+  identity.hostname = options.hostname;
+  VK_ASSIGN_OR_RETURN(KeyFile key_file,
+                      WrapMasterKey(master, password, options.scrypt, identity));
+  std::string key_json = EncodeKeyFile(key_file);
+  std::string key_id = IdOf(key_json);
+  VK_RETURN_IF_ERROR(storage->Put(std::string(kKeysDir) + "/" + key_id,
+                                  AsBytes(key_json)));
+
+  RepoConfig config;
+  config.version = kMaxRepoVersion;
+  config.id = HexEncode(AsBytes(RandomBytes(32)));
+  std::string poly_seed = RandomBytes(8 * 64);
+  size_t word = 0;
+  config.chunker_polynomial = RandomIrreducible53([&] {
+    uint64_t v = 0;
+    std::memcpy(&v, poly_seed.data() + 8 * (word++ % 64), 8);
+    if (word % 64 == 0) poly_seed = RandomBytes(8 * 64);
+    return v;
+  });
+  std::string sealed =
+      crypto::ResticSeal(master, AsBytes(EncodeConfig(config)));
+  Status put = storage->Put(kConfigKey, AsBytes(sealed));
+  if (!put.ok()) {
+    // Lost a race with another init, or the write failed: our key file
+    // wraps a master key nobody will use.
+    (void)storage->Remove(std::string(kKeysDir) + "/" + key_id);
+    if (put.code() == StatusCode::kFailedPrecondition) {
+      return FailedPrecondition("a repository already exists at " +
+                                Where(*storage));
+    }
+    return put;
+  }
+  return std::unique_ptr<Repository>(new Repository(
+      std::move(storage), std::move(master), key_id, std::move(config)));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(
+    std::unique_ptr<storage::Storage> storage, std::string_view password) {
+  auto config_info = storage->Stat(kConfigKey);
+  if (!config_info.ok()) {
+    if (config_info.status().code() == StatusCode::kNotFound) {
+      return NotFound("no repository at " + Where(*storage) +
+                      " (it has no config file; create one with `vaultkeep "
+                      "init`)");
+    }
+    return config_info.status();
+  }
+  std::vector<std::string> keys;
+  VK_RETURN_IF_ERROR(storage->List(std::string(kKeysDir) + "/",
+                                   [&](const storage::ObjectInfo& info) {
+                                     keys.push_back(info.key);
+                                     return Status::Ok();
+                                   }));
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 0; i < keys.size() && i < kMaxKeysTried; ++i) {
+    VK_ASSIGN_OR_RETURN(std::string json, storage::GetAll(*storage, keys[i]));
+    auto key_file = ParseKeyFile(json);
+    if (!key_file.ok()) continue;  // a damaged key file must not lock us out
+    auto master = UnwrapMasterKey(*key_file, password);
+    if (!master.ok()) {
+      if (master.status().code() == StatusCode::kPermissionDenied) continue;
+      return master.status().WithContext(keys[i]);
+    }
+    VK_ASSIGN_OR_RETURN(std::string sealed,
+                        storage::GetAll(*storage, kConfigKey));
+    auto plain = crypto::ResticOpen(*master, AsBytes(sealed));
+    if (!plain.ok()) {
+      return Corruption("config of " + Where(*storage) +
+                        " does not decrypt with the repository key: " +
+                        plain.status().message());
+    }
+    VK_ASSIGN_OR_RETURN(RepoConfig config, ParseConfig(*plain));
+    std::string id = keys[i].substr(std::string(kKeysDir).size() + 1);
+    return std::unique_ptr<Repository>(new Repository(
+        std::move(storage), std::move(*master), id, std::move(config)));
+  }
+  return PermissionDenied("wrong password or no key found for repository " +
+                          Where(*storage));
+}
+
+Result<std::string> Repository::SaveUnpacked(std::string_view dir,
+                                             std::string_view plaintext) {
+  std::string body;
+  if (config_.version >= 2) {
+    body.assign(1, '\x02');  // v2 encoding marker, then one zstd frame
+    body += ZstdCompress(AsBytes(plaintext));
+  } else {
+    body = std::string(plaintext);
+  }
+  std::string sealed = crypto::ResticSeal(key_, AsBytes(body));
+  std::string id = IdOf(sealed);
+  VK_RETURN_IF_ERROR(
+      storage_->Put(std::string(dir) + "/" + id, AsBytes(sealed)));
+  return id;
+}
+
+Result<std::string> Repository::LoadUnpacked(std::string_view dir,
+                                             std::string_view id) {
+  std::string key = std::string(dir) + "/" + std::string(id);
+  VK_ASSIGN_OR_RETURN(std::string sealed, storage::GetAll(*storage_, key));
+  if (IdOf(sealed) != id) {
+    return Corruption(key + " does not hash to its name (damaged file)");
+  }
+  auto plain = crypto::ResticOpen(key_, AsBytes(sealed));
+  if (!plain.ok()) return plain.status().WithContext(key);
+  if (plain->empty()) return Corruption(key + " is empty");
+  char first = (*plain)[0];
+  if (first == '{' || first == '[') return std::move(*plain);
+  if (first == '\x02') {
+    auto json = ZstdDecompress(AsBytes(std::string_view(*plain).substr(1)),
+                               kMaxUnpackedSize);
+    if (!json.ok()) return json.status().WithContext(key);
+    return json;
+  }
+  return Corruption(key + " uses an unsupported encoding format");
+}
+
+Result<std::string> Repository::LoadConfigJson() {
+  VK_ASSIGN_OR_RETURN(std::string sealed, storage::GetAll(*storage_, kConfigKey));
+  return crypto::ResticOpen(key_, AsBytes(sealed));
+}
+
+}  // namespace vk::repo

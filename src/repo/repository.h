@@ -1,0 +1,80 @@
+// A restic v2 repository on a Storage: creation (`Init`), unlocking with a
+// password (`Open`), and the encrypted "unpacked" files (index, snapshots,
+// locks). Packs, trees and snapshots build on this (later parts of issue 3).
+//
+// Write-ordering rule kept by Init: the key file is stored before `config`,
+// and `config` is created with create-if-absent semantics, so two concurrent
+// inits cannot both succeed and a crash leaves at most an unused key file.
+#ifndef VAULTKEEP_REPO_REPOSITORY_H_
+#define VAULTKEEP_REPO_REPOSITORY_H_
+
+#include <memory>
+#include <string>
+
+#include "crypto/restic_crypto.h"
+#include "repo/config.h"
+#include "repo/key_file.h"
+#include "storage/storage.h"
+
+namespace vk::repo {
+
+// Unpacked file types and their directories.
+inline constexpr char kIndexDir[] = "index";
+inline constexpr char kSnapshotsDir[] = "snapshots";
+inline constexpr char kLocksDir[] = "locks";
+inline constexpr char kKeysDir[] = "keys";
+inline constexpr char kDataDir[] = "data";
+inline constexpr char kConfigKey[] = "config";
+// restic tries at most this many key files without a hint.
+inline constexpr int kMaxKeysTried = 20;
+
+struct InitOptions {
+  crypto::ScryptParams scrypt;
+  std::string username;
+  std::string hostname;
+  std::string created;  // RFC 3339, from the caller's clock
+};
+
+class Repository {
+ public:
+  // Fails with kFailedPrecondition if a repository (a `config`) exists.
+  static Result<std::unique_ptr<Repository>> Init(
+      std::unique_ptr<storage::Storage> storage, std::string_view password,
+      const InitOptions& options);
+  // kNotFound if there is no `config`; kPermissionDenied ("wrong password
+  // or no key found") if no key file opens with `password`.
+  static Result<std::unique_ptr<Repository>> Open(
+      std::unique_ptr<storage::Storage> storage, std::string_view password);
+
+  const RepoConfig& config() const { return config_; }
+  const std::string& key_id() const { return key_id_; }
+  storage::Storage& storage() { return *storage_; }
+
+  // Encrypts (v2: 0x02 || zstd(plaintext)) and stores under dir/<sha256>;
+  // returns the ID.
+  Result<std::string> SaveUnpacked(std::string_view dir,
+                                   std::string_view plaintext);
+  // Loads dir/<id>, checks its name against its hash, decrypts, and
+  // decodes either encoding restic uses (raw JSON, or 0x02 || zstd).
+  Result<std::string> LoadUnpacked(std::string_view dir, std::string_view id);
+
+  // The decrypted config JSON as stored (for `cat config`).
+  Result<std::string> LoadConfigJson();
+
+ private:
+  Repository(std::unique_ptr<storage::Storage> storage, crypto::ResticKey key,
+             std::string key_id, RepoConfig config)
+      : storage_(std::move(storage)),
+        key_(std::move(key)),
+        key_id_(std::move(key_id)),
+        config_(std::move(config)) {}
+
+  std::unique_ptr<storage::Storage> storage_;
+  crypto::ResticKey key_;
+  std::string key_id_;
+  RepoConfig config_;
+};
+
+}  // namespace vk::repo
+
+#endif  // VAULTKEEP_REPO_REPOSITORY_H_

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""The repository layer against the real restic binary (Debian's restic
+0.14): repositories vaultkeep creates are opened and checked by restic, and
+repositories restic creates (with its own scrypt parameters and keys) are
+opened by vaultkeep. Also password handling and init's refusal to clobber.
+Binaries come from $VK_BIN; restic from PATH."""
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import unittest
+
+BIN = os.environ.get("VK_BIN")
+RESTIC = shutil.which("restic")
+PW = "correct horse battery staple"
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("RESTIC_", "VAULTKEEP_"))}
+    env.update(extra)
+    return env
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def vk(*args, env=None):
+    # A new session has no controlling terminal, so a password prompt fails
+    # fast instead of waiting for a developer's keyboard.
+    return subprocess.run([os.path.join(BIN, "vaultkeep"), *args],
+                          capture_output=True, timeout=60,
+                          env=env if env is not None else clean_env(),
+                          start_new_session=True)
+
+
+def restic(*args, password=PW):
+    return subprocess.run([RESTIC, *args], capture_output=True, timeout=120,
+                          env=clean_env(RESTIC_PASSWORD=password,
+                                        RESTIC_CACHE_DIR=os.environ.get(
+                                            "TMPDIR", "/tmp") + "/vk-restic-cache"),
+                          start_new_session=True)
+
+
+class ResticInteropTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not BIN:
+            raise SystemExit("VK_BIN is not set (run through ctest)")
+        if not RESTIC:
+            raise SystemExit("restic is not installed (scripts/test installs it)")
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="vk-repo-")
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def init(self, name):
+        r = vk("init", "-r", self.path(name),
+               env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return self.path(name)
+
+    def vk_config(self, repo, **env):
+        r = vk("cat", "config", "-r", repo, env=clean_env(**env))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_restic_opens_and_checks_what_vaultkeep_creates(self):
+        repo = self.init("ours")
+        ours = self.vk_config(repo, VAULTKEEP_PASSWORD=PW)
+        r = restic("-r", repo, "cat", "config")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), ours)
+        self.assertEqual(ours["version"], 2)
+        self.assertEqual(len(ours["id"]), 64)
+        r = restic("-r", repo, "check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"no errors were found", r.stdout)
+        r = restic("-r", repo, "snapshots", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), [])
+        r = restic("-r", repo, "key", "list", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)), 1)
+        # restic can write into it, and vaultkeep still opens it.
+        r = subprocess.run([RESTIC, "-r", repo, "backup", "--stdin",
+                            "--stdin-filename", "x.txt"], input=b"hello",
+                           capture_output=True, env=clean_env(RESTIC_PASSWORD=PW))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.vk_config(repo, VAULTKEEP_PASSWORD=PW), ours)
+
+    def test_wrong_password_rejected_by_both(self):
+        repo = self.init("ours")
+        r = restic("-r", repo, "cat", "config", password="nope")
+        self.assertNotEqual(r.returncode, 0)
+        r = vk("cat", "config", "-r", repo,
+               env=clean_env(VAULTKEEP_PASSWORD="nope"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"wrong password or no key found", r.stderr)
+        self.assertNotIn(b"nope", r.stderr)  # never echo a password
+
+    def test_vaultkeep_opens_restic_repositories_and_all_keys(self):
+        repo = self.path("theirs")
+        r = restic("init", "-r", repo)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        theirs = json.loads(restic("-r", repo, "cat", "config").stdout)
+        self.assertEqual(self.vk_config(repo, VAULTKEEP_PASSWORD=PW), theirs)
+        # A second key added by restic opens the same repository.
+        newpw = self.path("newpw")
+        with open(newpw, "w") as f:
+            f.write("second password\n")
+        r = restic("-r", repo, "key", "add", "--new-password-file", newpw)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(
+            self.vk_config(repo, VAULTKEEP_PASSWORD="second password"), theirs)
+
+    def test_password_sources_and_precedence(self):
+        repo = self.init("ours")
+        pwfile = self.path("pw")
+        with open(pwfile, "w") as f:
+            f.write(PW + "\n")  # trailing newline is trimmed, as restic does
+        r = vk("cat", "config", "-r", repo, "--password-file", pwfile)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.vk_config(repo, RESTIC_PASSWORD_FILE=pwfile)
+        self.vk_config(repo, RESTIC_PASSWORD=PW)
+        self.vk_config(repo, VAULTKEEP_REPOSITORY="", RESTIC_PASSWORD=PW)
+        # VAULTKEEP_PASSWORD wins over RESTIC_PASSWORD.
+        self.vk_config(repo, VAULTKEEP_PASSWORD=PW, RESTIC_PASSWORD="nope")
+        # The repository from the environment.
+        r = vk("cat", "config", env=clean_env(VAULTKEEP_REPOSITORY=repo,
+                                              VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = vk("cat", "config", env=clean_env(RESTIC_REPOSITORY=repo,
+                                              RESTIC_PASSWORD=PW))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_usage_errors(self):
+        repo = self.init("ours")
+        # No password anywhere and no terminal.
+        r = vk("cat", "config", "-r", repo)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no password given", r.stderr)
+        r = vk("cat", "config", env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no repository given", r.stderr)
+        r = vk("cat", "config", "-r", self.path("missing"),
+               env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no repository at", r.stderr)
+        r = vk("cat", "keys", "-r", repo, env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"unknown object type", r.stderr)
+        r = vk("init", "-r", "sftp:host:/x", env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"not supported yet", r.stderr)
+        r = vk("init", "-r", self.path("empty-pw"),
+               env=clean_env(VAULTKEEP_PASSWORD=""))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"empty password", r.stderr)
+        self.assertFalse(os.path.exists(self.path("empty-pw")))
+
+    def test_init_never_clobbers(self):
+        repo = self.init("ours")
+        before = sorted(os.listdir(os.path.join(repo, "keys")))
+        config = read(os.path.join(repo, "config"))
+        r = vk("init", "-r", repo, env=clean_env(VAULTKEEP_PASSWORD="other"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"already exists", r.stderr)
+        self.assertEqual(sorted(os.listdir(os.path.join(repo, "keys"))), before)
+        self.assertEqual(read(os.path.join(repo, "config")), config)
+        # A restic repository is not clobbered either.
+        theirs = self.path("theirs")
+        self.assertEqual(restic("init", "-r", theirs).returncode, 0)
+        r = vk("init", "-r", theirs, env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 2)
+
+    def test_files_are_private(self):
+        repo = self.init("ours")
+        self.assertEqual(stat.S_IMODE(os.stat(repo).st_mode), 0o700)
+        for root, dirs, files in os.walk(repo):
+            for d in dirs:
+                self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, d)).st_mode), 0o700)
+            for f in files:
+                self.assertEqual(stat.S_IMODE(os.stat(os.path.join(root, f)).st_mode), 0o400)
+        key = os.listdir(os.path.join(repo, "keys"))[0]
+        doc = json.loads(read(os.path.join(repo, "keys", key)))
+        self.assertEqual(list(doc), ["created", "username", "hostname", "kdf",
+                                     "N", "r", "p", "salt", "data"])
+        self.assertNotIn(PW, json.dumps(doc))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
