@@ -29,7 +29,9 @@ std::string Base64Encode(std::string_view in) {
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<uint8_t>(in[k])); };
+  auto byte = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<uint8_t>(in[k]));
+  };
   for (; i + 3 <= in.size(); i += 3) {
     uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
     for (int s = 18; s >= 0; s -= 6) out += kB64[(v >> s) & 63];
@@ -46,7 +48,8 @@ std::string Base64Encode(std::string_view in) {
 }
 
 Result<std::string> Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0) return InvalidArgument("base64 length is not a multiple of 4");
+  if (in.size() % 4 != 0)
+    return InvalidArgument("base64 length is not a multiple of 4");
   std::string out;
   uint32_t acc = 0;
   int bits = 0;
@@ -59,7 +62,8 @@ Result<std::string> Base64Decode(std::string_view in) {
       continue;
     }
     const char* p = c ? std::char_traits<char>::find(kB64, 64, c) : nullptr;
-    if (p == nullptr || pad > 0) return InvalidArgument("invalid base64 character");
+    if (p == nullptr || pad > 0)
+      return InvalidArgument("invalid base64 character");
     acc = acc << 6 | static_cast<uint32_t>(p - kB64);
     bits += 6;
     if (bits >= 8) {

@@ -21,7 +21,9 @@ std::string NowRfc3339() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                now.time_since_epoch()).count() % 1000000000;
+                now.time_since_epoch())
+                .count() %
+            1000000000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
@@ -50,7 +52,8 @@ Status RunInit(const InitOptions& o) {
   VK_ASSIGN_OR_RETURN(auto repo,
                       repo::Repository::Init(std::move(storage), password, io));
   PrintOut("created repository " + repo->config().id.substr(0, 10) + " at " +
-           where + "\n\nThe password is required to access the repository: "
+           where +
+           "\n\nThe password is required to access the repository: "
            "losing it means losing the backups in it.\n");
   return Status::Ok();
 }
@@ -60,7 +63,8 @@ Status RunInit(const InitOptions& o) {
 void RegisterInit(CLI::App& app, Context* ctx) {
   auto o = std::make_shared<InitOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "init", "Create a new repository (restic format v2, readable by restic).");
+      "init",
+      "Create a new repository (restic format v2, readable by restic).");
   AddRepoOptions(cmd, &o->repo);
   cmd->callback([o, ctx] { ctx->action = [o] { return RunInit(*o); }; });
 }

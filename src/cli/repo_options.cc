@@ -60,7 +60,8 @@ Result<std::string> Prompt(const char* question) {
   }
   std::string line;
   int c;
-  while ((c = std::fgetc(tty)) != EOF && c != '\n') line += static_cast<char>(c);
+  while ((c = std::fgetc(tty)) != EOF && c != '\n')
+    line += static_cast<char>(c);
   if (restore) tcsetattr(fd, TCSAFLUSH, &old);
   std::fputs("\n", tty);
   std::fclose(tty);

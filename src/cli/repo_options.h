@@ -7,7 +7,6 @@
 #define VAULTKEEP_CLI_REPO_OPTIONS_H_
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 

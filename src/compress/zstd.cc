@@ -8,8 +8,8 @@ namespace vk {
 
 std::string ZstdCompress(ByteSpan data, int level) {
   std::string out(ZSTD_compressBound(data.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), data.data(), data.size(),
-                           level);
+  size_t n =
+      ZSTD_compress(out.data(), out.size(), data.data(), data.size(), level);
   VK_CHECK(!ZSTD_isError(n));
   out.resize(n);
   return out;

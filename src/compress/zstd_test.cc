@@ -16,7 +16,8 @@ TEST(ZstdTest, RoundTripAndLimits) {
   EXPECT_EQ(*back, data);
   EXPECT_EQ(ZstdDecompress(AsBytes(z), data.size() - 1).status().code(),
             StatusCode::kCorruption);
-  EXPECT_FALSE(ZstdDecompress(AsBytes(z.substr(0, z.size() - 3)), 1 << 20).ok());
+  EXPECT_FALSE(
+      ZstdDecompress(AsBytes(z.substr(0, z.size() - 3)), 1 << 20).ok());
   EXPECT_FALSE(ZstdDecompress(AsBytes(z + "x"), 1 << 20).ok());
   EXPECT_FALSE(ZstdDecompress(AsBytes("not zstd"), 1 << 20).ok());
   auto empty = ZstdDecompress(AsBytes(ZstdCompress(ByteSpan())), 10);

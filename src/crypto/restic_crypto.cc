@@ -22,8 +22,8 @@ std::string AesCtr(ByteSpan key, ByteSpan iv, ByteSpan in) {
   std::string out(in.size(), '\0');
   int len = 0, fin = 0;
   auto* o = reinterpret_cast<unsigned char*>(out.data());
-  VK_CHECK(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr,
-                              key.data(), iv.data()) == 1);
+  VK_CHECK(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(),
+                              iv.data()) == 1);
   size_t done = 0;
   while (done < in.size()) {
     int piece = static_cast<int>(std::min<size_t>(in.size() - done, 1 << 30));
@@ -41,12 +41,13 @@ std::string Poly1305Aes(const ResticKey& key, ByteSpan nonce, ByteSpan msg) {
   std::memcpy(one_time, key.mac_r.data(), 16);
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   int len = 0;
-  VK_CHECK(EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr,
-                              reinterpret_cast<const uint8_t*>(key.mac_k.data()),
-                              nullptr) == 1);
+  VK_CHECK(
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr,
+                         reinterpret_cast<const uint8_t*>(key.mac_k.data()),
+                         nullptr) == 1);
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
-  VK_CHECK(EVP_EncryptUpdate(ctx.get(), one_time + 16, &len, nonce.data(), 16) ==
-           1);
+  VK_CHECK(
+      EVP_EncryptUpdate(ctx.get(), one_time + 16, &len, nonce.data(), 16) == 1);
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_POLY1305, nullptr);
   VK_CHECK(mac != nullptr);
   EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
@@ -96,7 +97,8 @@ Result<std::string> ResticOpen(const ResticKey& key, ByteSpan sealed) {
   ByteSpan mac = sealed.last(kResticMacSize);
   std::string want = Poly1305Aes(key, iv, ct);
   if (CRYPTO_memcmp(want.data(), mac.data(), kResticMacSize) != 0) {
-    return Corruption("ciphertext verification failed (wrong key or damaged data)");
+    return Corruption(
+        "ciphertext verification failed (wrong key or damaged data)");
   }
   return AesCtr(AsBytes(key.encrypt), iv, ct);
 }

@@ -16,8 +16,7 @@ TEST(ResticCryptoTest, Poly1305AesKnownAnswer) {
   ResticKey key{std::string(32, '\0'),
                 Unhex("ec074c835580741701425b623235add6"),
                 Unhex("851fc40c3467ac0be05cc20404f3f700")};
-  std::string obj = Unhex("fb447350c4e868c52ac3275cf9d4327e") +
-                    Unhex("f3f6") +
+  std::string obj = Unhex("fb447350c4e868c52ac3275cf9d4327e") + Unhex("f3f6") +
                     Unhex("f4c633c3044fc145f84f335cb81953de");
   EXPECT_TRUE(ResticOpen(key, AsBytes(obj)).ok());
   obj.back() ^= 1;
@@ -48,8 +47,8 @@ TEST(ResticCryptoTest, CtrCounterIsTheWhole128BitBlock) {
   std::string iv(16, '\xff');
   std::string zeros(32, '\0');
   std::string sealed = ResticSealWithIv(key, AsBytes(iv), AsBytes(zeros));
-  std::string sealed2 = ResticSealWithIv(key, AsBytes(std::string(16, '\0')),
-                                         AsBytes(zeros));
+  std::string sealed2 =
+      ResticSealWithIv(key, AsBytes(std::string(16, '\0')), AsBytes(zeros));
   // Keystream block 2 of IV ff..ff equals keystream block 1 of IV 00..00.
   EXPECT_EQ(sealed.substr(16 + 16, 16), sealed2.substr(16, 16));
 }
@@ -65,12 +64,15 @@ TEST(ResticCryptoTest, WrongKeyAndShortInputFail) {
 
 TEST(ResticCryptoTest, ScryptSplitsLikeRestic) {
   std::string salt(64, 's');
-  auto k = DeriveResticKey("password", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
+  auto k =
+      DeriveResticKey("password", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
   ASSERT_TRUE(k.ok());
   EXPECT_TRUE(k->valid());
-  auto again = DeriveResticKey("password", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
+  auto again =
+      DeriveResticKey("password", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
   EXPECT_EQ(k->encrypt, again->encrypt);
-  auto other = DeriveResticKey("passwore", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
+  auto other =
+      DeriveResticKey("passwore", AsBytes(salt), {.n = 1024, .r = 8, .p = 1});
   EXPECT_NE(k->encrypt, other->encrypt);
   EXPECT_EQ(DeriveResticKey("p", AsBytes(salt), {.n = 1000, .r = 8, .p = 1})
                 .status()

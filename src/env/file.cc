@@ -134,7 +134,8 @@ Status MakeDirs(const std::string& path, int mode) {
   }
   std::string parent = DirName(path);
   if (parent != path) VK_RETURN_IF_ERROR(MakeDirs(parent, mode));
-  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 &&
+      errno != EEXIST) {
     return ErrnoStatus("mkdir " + path, errno);
   }
   return Status::Ok();

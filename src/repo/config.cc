@@ -1,8 +1,7 @@
 #include "repo/config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "repo/polynomial.h"
 
@@ -38,7 +37,8 @@ Result<RepoConfig> ParseConfig(std::string_view text) {
     return Corruption("repository config has no id");
   }
   c.id = j["id"].get<std::string>();
-  if (!j.contains("chunker_polynomial") || !j["chunker_polynomial"].is_string()) {
+  if (!j.contains("chunker_polynomial") ||
+      !j["chunker_polynomial"].is_string()) {
     return Corruption("repository config has no chunker polynomial");
   }
   std::string poly = j["chunker_polynomial"].get<std::string>();

@@ -16,7 +16,7 @@ inline constexpr int kMaxRepoVersion = 2;
 
 struct RepoConfig {
   int version = 2;
-  std::string id;               // 64 lowercase hex digits
+  std::string id;  // 64 lowercase hex digits
   uint64_t chunker_polynomial = 0;
 };
 

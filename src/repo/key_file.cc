@@ -95,17 +95,18 @@ Result<KeyFile> WrapMasterKey(const crypto::ResticKey& master,
   k.kdf = "scrypt";
   k.params = params;
   k.salt = RandomBytes(kSaltSize);
-  VK_ASSIGN_OR_RETURN(crypto::ResticKey user,
-                      crypto::DeriveResticKey(password, AsBytes(k.salt), params));
+  VK_ASSIGN_OR_RETURN(
+      crypto::ResticKey user,
+      crypto::DeriveResticKey(password, AsBytes(k.salt), params));
   k.data = crypto::ResticSeal(user, AsBytes(EncodeMasterKey(master)));
   return k;
 }
 
 Result<crypto::ResticKey> UnwrapMasterKey(const KeyFile& key,
                                           std::string_view password) {
-  VK_ASSIGN_OR_RETURN(crypto::ResticKey user,
-                      crypto::DeriveResticKey(password, AsBytes(key.salt),
-                                              key.params));
+  VK_ASSIGN_OR_RETURN(
+      crypto::ResticKey user,
+      crypto::DeriveResticKey(password, AsBytes(key.salt), key.params));
   auto plain = crypto::ResticOpen(user, AsBytes(key.data));
   if (!plain.ok()) return PermissionDenied("wrong password for this key");
   return ParseMasterKey(*plain);

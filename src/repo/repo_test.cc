@@ -15,10 +15,10 @@ TEST(PolynomialTest, KnownIrreducibleAndReducible) {
   // The polynomial restic's own tests use.
   EXPECT_TRUE(PolyIrreducible(0x3DA3358B4DC173ULL));
   EXPECT_EQ(PolyDegree(0x3DA3358B4DC173ULL), 53);
-  EXPECT_TRUE(PolyIrreducible(0b111));    // x^2 + x + 1
-  EXPECT_TRUE(PolyIrreducible(0b1011));   // x^3 + x + 1
-  EXPECT_FALSE(PolyIrreducible(0b101));   // x^2 + 1 = (x + 1)^2
-  EXPECT_FALSE(PolyIrreducible(0b110));   // x^2 + x = x(x + 1)
+  EXPECT_TRUE(PolyIrreducible(0b111));   // x^2 + x + 1
+  EXPECT_TRUE(PolyIrreducible(0b1011));  // x^3 + x + 1
+  EXPECT_FALSE(PolyIrreducible(0b101));  // x^2 + 1 = (x + 1)^2
+  EXPECT_FALSE(PolyIrreducible(0b110));  // x^2 + x = x(x + 1)
   // A product of two irreducibles is reducible: (x^2+x+1)(x^3+x+1).
   EXPECT_FALSE(PolyIrreducible(0b110001));
   uint64_t state = 7;
@@ -38,11 +38,17 @@ TEST(ConfigTest, RoundTripAndValidation) {
   auto back = ParseConfig(json);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->chunker_polynomial, c.chunker_polynomial);
-  EXPECT_NE(ParseConfig(R"({"version":3,"id":"x","chunker_polynomial":"3da3358b4dc173"})")
-                .status().message().find("unsupported repository version 3"),
-            std::string::npos);
+  EXPECT_NE(
+      ParseConfig(
+          R"({"version":3,"id":"x","chunker_polynomial":"3da3358b4dc173"})")
+          .status()
+          .message()
+          .find("unsupported repository version 3"),
+      std::string::npos);
   EXPECT_NE(ParseConfig(R"({"version":2,"id":"x","chunker_polynomial":"5"})")
-                .status().message().find("invalid chunker polynomial"),
+                .status()
+                .message()
+                .find("invalid chunker polynomial"),
             std::string::npos);
   EXPECT_FALSE(ParseConfig("nope").ok());
 }
@@ -101,8 +107,9 @@ class SharedStorage : public storage::Storage {
   Result<storage::ObjectInfo> Stat(std::string_view k) override {
     return s_->Stat(k);
   }
-  Status List(std::string_view p,
-              const std::function<Status(const storage::ObjectInfo&)>& f) override {
+  Status List(
+      std::string_view p,
+      const std::function<Status(const storage::ObjectInfo&)>& f) override {
     return s_->List(p, f);
   }
   Status Remove(std::string_view k) override { return s_->Remove(k); }
@@ -118,10 +125,13 @@ TEST(RepositoryTest, ReopenWrongPasswordDoubleInitAndDamage) {
   auto again = Repository::Init(shared(), "pw", {.scrypt = kFast});
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
   int keys = 0;
-  ASSERT_TRUE(backing->List("keys/", [&](const storage::ObjectInfo&) {
-                        ++keys;
-                        return Status::Ok();
-                      }).ok());
+  ASSERT_TRUE(backing
+                  ->List("keys/",
+                         [&](const storage::ObjectInfo&) {
+                           ++keys;
+                           return Status::Ok();
+                         })
+                  .ok());
   EXPECT_EQ(keys, 1);  // the losing init removed its key file
 
   auto ok = Repository::Open(shared(), "pw");
@@ -137,8 +147,11 @@ TEST(RepositoryTest, ReopenWrongPasswordDoubleInitAndDamage) {
   std::string bytes = *storage::GetAll(*backing, key);
   bytes[20] ^= 1;
   ASSERT_TRUE(backing->Put(key, AsBytes(bytes), {.overwrite = true}).ok());
-  EXPECT_NE((*ok)->LoadUnpacked(kIndexDir, *id).status().message().find(
-                "does not hash to its name"),
+  EXPECT_NE((*ok)
+                ->LoadUnpacked(kIndexDir, *id)
+                .status()
+                .message()
+                .find("does not hash to its name"),
             std::string::npos);
 
   auto empty = storage::NewMemStorage();

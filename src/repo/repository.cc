@@ -41,12 +41,13 @@ Result<std::unique_ptr<Repository>> Repository::Init(
   identity.created = options.created;
   identity.username = options.username;
   identity.hostname = options.hostname;
-  VK_ASSIGN_OR_RETURN(KeyFile key_file,
-                      WrapMasterKey(master, password, options.scrypt, identity));
+  VK_ASSIGN_OR_RETURN(
+      KeyFile key_file,
+      WrapMasterKey(master, password, options.scrypt, identity));
   std::string key_json = EncodeKeyFile(key_file);
   std::string key_id = IdOf(key_json);
-  VK_RETURN_IF_ERROR(storage->Put(std::string(kKeysDir) + "/" + key_id,
-                                  AsBytes(key_json)));
+  VK_RETURN_IF_ERROR(
+      storage->Put(std::string(kKeysDir) + "/" + key_id, AsBytes(key_json)));
 
   RepoConfig config;
   config.version = kMaxRepoVersion;
@@ -157,8 +158,79 @@ Result<std::string> Repository::LoadUnpacked(std::string_view dir,
   return Corruption(key + " uses an unsupported encoding format");
 }
 
+Status Repository::LoadIndex() {
+  std::vector<std::string> ids;
+  VK_RETURN_IF_ERROR(storage_->List(
+      std::string(kIndexDir) + "/", [&](const storage::ObjectInfo& info) {
+        ids.push_back(info.key.substr(std::string(kIndexDir).size() + 1));
+        return Status::Ok();
+      }));
+  for (const std::string& id : ids) {
+    VK_ASSIGN_OR_RETURN(std::string json, LoadUnpacked(kIndexDir, id));
+    VK_RETURN_IF_ERROR(index_.Merge(json).WithContext("index/" + id));
+  }
+  return Status::Ok();
+}
+
+Result<bool> Repository::SaveBlob(BlobType type, ByteSpan plaintext,
+                                  bool compress) {
+  Sha256Digest id = Sha256::Of(plaintext);
+  std::string key = Index::Key(type, id);
+  if (index_.Find(type, id) != nullptr || in_open_packs_.count(key)) {
+    return false;
+  }
+  PackWriter& packer = type == BlobType::kTree ? tree_packer_ : data_packer_;
+  packer.Add(type, id, plaintext, compress);
+  in_open_packs_.insert(std::move(key));
+  if (packer.size() >= pack_size_) VK_RETURN_IF_ERROR(WritePack(packer));
+  return true;
+}
+
+Status Repository::WritePack(PackWriter& packer) {
+  if (packer.count() == 0) return Status::Ok();
+  std::vector<PackedBlob> blobs = packer.blobs();
+  std::string pack = packer.Finish();
+  std::string id = IdOf(pack);
+  VK_RETURN_IF_ERROR(storage_->Put(
+      std::string(kDataDir) + "/" + id.substr(0, 2) + "/" + id, AsBytes(pack)));
+  for (const PackedBlob& b : blobs) {
+    index_.Add(id, b);
+    in_open_packs_.erase(Index::Key(b.type, b.id));
+  }
+  unindexed_.emplace_back(id, std::move(blobs));
+  return Status::Ok();
+}
+
+Result<std::string> Repository::Flush() {
+  VK_RETURN_IF_ERROR(WritePack(data_packer_));
+  VK_RETURN_IF_ERROR(WritePack(tree_packer_));
+  if (unindexed_.empty()) return std::string();
+  VK_ASSIGN_OR_RETURN(std::string id,
+                      SaveUnpacked(kIndexDir, Index::Encode(unindexed_)));
+  unindexed_.clear();
+  return id;
+}
+
+Result<std::string> Repository::LoadBlob(BlobType type,
+                                         const Sha256Digest& id) {
+  const IndexEntry* e = index_.Find(type, id);
+  if (e == nullptr) {
+    return NotFound(std::string(BlobTypeName(type)) + " blob " + HexEncode(id) +
+                    " is not in the index");
+  }
+  std::string key =
+      std::string(kDataDir) + "/" + e->pack_id.substr(0, 2) + "/" + e->pack_id;
+  StringSink stored;
+  VK_RETURN_IF_ERROR(
+      storage_->Get(key, e->blob.offset, e->blob.length, stored));
+  auto plain = OpenBlob(key_, e->blob, AsBytes(stored.data()));
+  if (!plain.ok()) return plain.status().WithContext(key);
+  return plain;
+}
+
 Result<std::string> Repository::LoadConfigJson() {
-  VK_ASSIGN_OR_RETURN(std::string sealed, storage::GetAll(*storage_, kConfigKey));
+  VK_ASSIGN_OR_RETURN(std::string sealed,
+                      storage::GetAll(*storage_, kConfigKey));
   return crypto::ResticOpen(key_, AsBytes(sealed));
 }
 

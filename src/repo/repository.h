@@ -10,10 +10,14 @@
 
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "crypto/restic_crypto.h"
 #include "repo/config.h"
+#include "repo/index.h"
 #include "repo/key_file.h"
+#include "repo/pack.h"
 #include "storage/storage.h"
 
 namespace vk::repo {
@@ -61,6 +65,24 @@ class Repository {
   // The decrypted config JSON as stored (for `cat config`).
   Result<std::string> LoadConfigJson();
 
+  // Blobs. Write ordering: a pack is stored before any index file names it
+  // (Flush), so a crash leaves at most unreferenced packs, never an index
+  // entry without its data.
+  //
+  // Reads every index file into memory.
+  Status LoadIndex();
+  // Stores `plaintext` as a blob unless the index (or an open pack) already
+  // has it; returns whether it was new. Data and tree blobs go to separate
+  // packs, each written once it reaches the pack-size target.
+  Result<bool> SaveBlob(BlobType type, ByteSpan plaintext, bool compress);
+  // Writes the open packs, then one index file for every pack written since
+  // the last Flush. Returns the index file's ID ("" if nothing was new).
+  Result<std::string> Flush();
+  // Fetches, decrypts, decompresses and verifies one blob.
+  Result<std::string> LoadBlob(BlobType type, const Sha256Digest& id);
+  const Index& index() const { return index_; }
+  void set_pack_size_for_test(size_t bytes) { pack_size_ = bytes; }
+
  private:
   Repository(std::unique_ptr<storage::Storage> storage, crypto::ResticKey key,
              std::string key_id, RepoConfig config)
@@ -69,10 +91,19 @@ class Repository {
         key_id_(std::move(key_id)),
         config_(std::move(config)) {}
 
+  Status WritePack(PackWriter& packer);
+
   std::unique_ptr<storage::Storage> storage_;
   crypto::ResticKey key_;
   std::string key_id_;
   RepoConfig config_;
+
+  Index index_;
+  PackWriter data_packer_{&key_};
+  PackWriter tree_packer_{&key_};
+  std::unordered_set<std::string> in_open_packs_;  // Index::Key of blobs
+  std::vector<PackBlobs> unindexed_;               // written, not yet indexed
+  size_t pack_size_ = 16 << 20;
 };
 
 }  // namespace vk::repo

@@ -38,8 +38,8 @@ class LocalStorage : public Storage {
     VK_RETURN_IF_ERROR(MakeDirs(path.substr(0, path.rfind('/'))));
     VK_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(path, 0400));
     VK_RETURN_IF_ERROR(sink->Write(data));
-    Status s = o.sync ? sink->Commit(o.overwrite)
-                      : sink->CommitUnsynced(o.overwrite);
+    Status s =
+        o.sync ? sink->Commit(o.overwrite) : sink->CommitUnsynced(o.overwrite);
     if (s.code() == StatusCode::kFailedPrecondition) return AlreadyExists(key);
     return s;
   }
@@ -49,14 +49,17 @@ class LocalStorage : public Storage {
     VK_RETURN_IF_ERROR(CheckKey(key));
     std::string path = Path(key);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? Missing(key) : ErrnoStatus("open " + path, errno);
+    if (fd < 0)
+      return errno == ENOENT ? Missing(key)
+                             : ErrnoStatus("open " + path, errno);
     struct stat st;
     if (::fstat(fd, &st) != 0) {
       int err = errno;
       ::close(fd);
       return ErrnoStatus("stat " + path, err);
     }
-    auto n = RangeLength(key, static_cast<uint64_t>(st.st_size), offset, length);
+    auto n =
+        RangeLength(key, static_cast<uint64_t>(st.st_size), offset, length);
     if (!n.ok()) {
       ::close(fd);
       return n.status();
@@ -65,8 +68,9 @@ class LocalStorage : public Storage {
     uint64_t left = *n, pos = offset;
     Status status;
     while (left > 0 && status.ok()) {
-      ssize_t got = ::pread(fd, buf.data(), std::min<uint64_t>(left, buf.size()),
-                            static_cast<off_t>(pos));
+      ssize_t got =
+          ::pread(fd, buf.data(), std::min<uint64_t>(left, buf.size()),
+                  static_cast<off_t>(pos));
       if (got < 0 && errno == EINTR) continue;
       if (got < 0) {
         status = ErrnoStatus("read " + path, errno);
@@ -87,7 +91,8 @@ class LocalStorage : public Storage {
     struct stat st;
     std::string path = Path(key);
     if (::stat(path.c_str(), &st) != 0) {
-      return errno == ENOENT ? Missing(key) : ErrnoStatus("stat " + path, errno);
+      return errno == ENOENT ? Missing(key)
+                             : ErrnoStatus("stat " + path, errno);
     }
     if (!S_ISREG(st.st_mode)) return Missing(key);
     return ObjectInfo{std::string(key), static_cast<uint64_t>(st.st_size)};
@@ -122,7 +127,8 @@ class LocalStorage : public Storage {
     VK_RETURN_IF_ERROR(CheckKey(key));
     std::string path = Path(key);
     if (::unlink(path.c_str()) != 0) {
-      return errno == ENOENT ? Missing(key) : ErrnoStatus("remove " + path, errno);
+      return errno == ENOENT ? Missing(key)
+                             : ErrnoStatus("remove " + path, errno);
     }
     std::string dir = path.substr(0, path.rfind('/'));
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

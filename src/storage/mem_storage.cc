@@ -29,8 +29,8 @@ class MemStorage : public Storage {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = objects_.find(std::string(key));
       if (it == objects_.end()) return Missing(key);
-      VK_ASSIGN_OR_RETURN(uint64_t n, RangeLength(key, it->second.size(),
-                                                  offset, length));
+      VK_ASSIGN_OR_RETURN(uint64_t n,
+                          RangeLength(key, it->second.size(), offset, length));
       copy = it->second.substr(offset, n);
     }
     return sink.Write(AsBytes(copy));
@@ -50,7 +50,8 @@ class MemStorage : public Storage {
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto it = objects_.lower_bound(std::string(prefix));
-           it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+           it != objects_.end() &&
+           it->first.compare(0, prefix.size(), prefix) == 0;
            ++it) {
         found.push_back({it->first, it->second.size()});
       }

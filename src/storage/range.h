@@ -21,11 +21,11 @@ inline Status AlreadyExists(std::string_view key) {
 inline Result<uint64_t> RangeLength(std::string_view key, uint64_t size,
                                     uint64_t offset, uint64_t length) {
   if (offset > size || (length != UINT64_MAX && length > size - offset)) {
-    return InvalidArgument("range [" + std::to_string(offset) + ", +" +
-                           (length == UINT64_MAX ? std::string("end")
-                                                 : std::to_string(length)) +
-                           ") is beyond the end of " + std::string(key) +
-                           " (" + std::to_string(size) + " bytes)");
+    return InvalidArgument(
+        "range [" + std::to_string(offset) + ", +" +
+        (length == UINT64_MAX ? std::string("end") : std::to_string(length)) +
+        ") is beyond the end of " + std::string(key) + " (" +
+        std::to_string(size) + " bytes)");
   }
   return length == UINT64_MAX ? size - offset : length;
 }

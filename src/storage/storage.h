@@ -38,8 +38,8 @@ struct ObjectInfo {
 };
 
 struct Properties {
-  std::string location;       // for messages: a path or URL, never secrets
-  int connections_max = 1;    // useful parallelism for Put/Get
+  std::string location;     // for messages: a path or URL, never secrets
+  int connections_max = 1;  // useful parallelism for Put/Get
 };
 
 struct PutOptions {

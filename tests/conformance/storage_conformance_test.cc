@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include <atomic>
-#include <set>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "storage/storage.h"
@@ -47,9 +47,10 @@ class StorageConformance : public ::testing::TestWithParam<Driver> {
   std::set<std::string> Keys(std::string_view prefix) {
     std::set<std::string> keys;
     EXPECT_TRUE(s_->List(prefix, [&](const ObjectInfo& i) {
-                     EXPECT_TRUE(keys.insert(i.key).second) << "twice: " << i.key;
-                     return Status::Ok();
-                   }).ok());
+                    EXPECT_TRUE(keys.insert(i.key).second)
+                        << "twice: " << i.key;
+                    return Status::Ok();
+                  }).ok());
     return keys;
   }
   std::unique_ptr<Storage> s_;
@@ -57,7 +58,8 @@ class StorageConformance : public ::testing::TestWithParam<Driver> {
 
 std::string Bytes(size_t n, int seed) {
   std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + seed) ^ (i >> 9));
+  for (size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>((i * 131 + seed) ^ (i >> 9));
   return s;
 }
 
@@ -126,9 +128,9 @@ TEST_P(StorageConformance, ListIsCompleteAndPrefixed) {
   // Sizes are reported.
   bool saw = false;
   ASSERT_TRUE(s_->List("index/", [&](const ObjectInfo& i) {
-                   saw = i.size == 1;
-                   return Status::Ok();
-                 }).ok());
+                  saw = i.size == 1;
+                  return Status::Ok();
+                }).ok());
   EXPECT_TRUE(saw);
   // The callback's error stops the listing and is returned.
   int calls = 0;
@@ -150,11 +152,13 @@ TEST_P(StorageConformance, Remove) {
 }
 
 TEST_P(StorageConformance, RejectsBadKeysBeforeTouchingAnything) {
-  for (const char* key : {"", "/abs", "a//b", "../x", "a/../b", "a/./b", "a/"}) {
+  for (const char* key :
+       {"", "/abs", "a//b", "../x", "a/../b", "a/./b", "a/"}) {
     EXPECT_EQ(s_->Put(key, AsBytes("x")).code(), StatusCode::kInvalidArgument)
         << key;
     StringSink sink;
-    EXPECT_EQ(s_->Get(key, 0, kToEnd, sink).code(), StatusCode::kInvalidArgument)
+    EXPECT_EQ(s_->Get(key, 0, kToEnd, sink).code(),
+              StatusCode::kInvalidArgument)
         << key;
   }
   EXPECT_EQ(Keys("").size(), 0u);
@@ -166,7 +170,8 @@ TEST_P(StorageConformance, ConcurrentPutsOfDistinctKeys) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) {
-        std::string key = "data/t" + std::to_string(t) + "/" + std::to_string(i);
+        std::string key =
+            "data/t" + std::to_string(t) + "/" + std::to_string(i);
         if (!s_->Put(key, AsBytes(Bytes(1000 + i, t))).ok()) ++failures;
       }
     });

@@ -5,8 +5,10 @@ repositories restic creates (with its own scrypt parameters and keys) are
 opened by vaultkeep. Also password handling and init's refusal to clobber.
 Binaries come from $VK_BIN; restic from PATH."""
 
+import hashlib
 import json
 import os
+import random
 import shutil
 import stat
 import subprocess
@@ -184,6 +186,65 @@ class ResticInteropTest(unittest.TestCase):
         self.assertEqual(restic("init", "-r", theirs).returncode, 0)
         r = vk("init", "-r", theirs, env=clean_env(VAULTKEEP_PASSWORD=PW))
         self.assertEqual(r.returncode, 2)
+
+    def blob_tool(self, *args):
+        r = subprocess.run([os.path.join(BIN, "blob_tool"), *args],
+                           capture_output=True, timeout=120,
+                           env=clean_env(VAULTKEEP_PASSWORD=PW))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode()
+
+    def test_restic_reads_packs_and_index_vaultkeep_writes(self):
+        repo = self.init("ours")
+        rng = random.Random(5)
+        files = []
+        for i in range(40):
+            f = self.path(f"blob{i:02d}")
+            if i % 4 == 0:
+                data = (b"vault/logical/" * 5000)[: 1000 + i * 997]
+            else:
+                data = rng.randbytes(1 + i * 3001)
+            with open(f, "wb") as out:
+                out.write(data)
+            files.append((f, data))
+        # A duplicate file: stored once.
+        dup = self.path("dup")
+        with open(dup, "wb") as out:
+            out.write(files[3][1])
+        self.blob_tool(repo, "write", "--pack-size", "150000",
+                       *[f for f, _ in files], dup)
+        r = restic("-r", repo, "check", "--read-data")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(b"no errors were found", r.stdout)
+        r = restic("-r", repo, "list", "blobs")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        listed = sorted(line.split()[1] for line in r.stdout.decode().splitlines())
+        want = sorted({hashlib.sha256(d).hexdigest() for _, d in files})
+        self.assertEqual(listed, want)
+        packs = restic("-r", repo, "list", "packs").stdout.decode().split()
+        self.assertGreater(len(packs), 3)  # split at the pack-size target
+        for f, data in files[::7]:
+            r = restic("-r", repo, "cat", "blob", hashlib.sha256(data).hexdigest())
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout, data, f)
+        # vaultkeep reads every blob back through its own index too.
+        self.assertIn("read 40 blobs", self.blob_tool(repo, "read-all"))
+
+    def test_vaultkeep_reads_every_blob_restic_writes(self):
+        repo = self.path("theirs")
+        self.assertEqual(restic("init", "-r", repo).returncode, 0)
+        src = self.path("src")
+        os.mkdir(src)
+        with open(os.path.join(src, "random.bin"), "wb") as f:
+            f.write(random.Random(1).randbytes(3_000_000))
+        with open(os.path.join(src, "text.txt"), "wb") as f:
+            f.write(b"hello vault\n" * 200_000)
+        r = restic("-r", repo, "backup", src)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        count = len(restic("-r", repo, "list", "blobs").stdout.splitlines())
+        self.assertGreater(count, 2)  # data and tree blobs, compressed
+        out = self.blob_tool(repo, "read-all")
+        self.assertIn(f"read {count} blobs", out)
 
     def test_files_are_private(self):
         repo = self.init("ours")

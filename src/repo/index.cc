@@ -1,0 +1,117 @@
+#include "repo/index.h"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace vk::repo {
+namespace {
+
+bool ParseId(const nlohmann::json& v, Sha256Digest* out) {
+  if (!v.is_string()) return false;
+  auto raw = HexDecode(v.get<std::string>());
+  if (!raw.ok() || raw->size() != 32) return false;
+  std::memcpy(out->data(), raw->data(), 32);
+  return true;
+}
+
+bool U32(const nlohmann::json& o, const char* name, uint32_t* out) {
+  if (!o.contains(name)) return false;
+  const auto& v = o[name];
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > UINT32_MAX) return false;
+  *out = static_cast<uint32_t>(v.get<uint64_t>());
+  return true;
+}
+
+}  // namespace
+
+std::string Index::Key(BlobType type, const Sha256Digest& id) {
+  std::string k(1, type == BlobType::kTree ? 't' : 'd');
+  k.append(reinterpret_cast<const char*>(id.data()), id.size());
+  return k;
+}
+
+bool Index::Add(const std::string& pack_id, const PackedBlob& blob) {
+  return entries_.emplace(Key(blob.type, blob.id), IndexEntry{pack_id, blob})
+      .second;
+}
+
+const IndexEntry* Index::Find(BlobType type, const Sha256Digest& id) const {
+  auto it = entries_.find(Key(type, id));
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::vector<IndexEntry> Index::Entries() const {
+  std::vector<IndexEntry> out;
+  out.reserve(entries_.size());
+  for (const auto& [key, e] : entries_) out.push_back(e);
+  return out;
+}
+
+Status Index::Merge(std::string_view text) {
+  auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  auto bad = [](const std::string& why) {
+    return Corruption("index file is malformed: " + why);
+  };
+  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+  if (!j.contains("packs") || !j["packs"].is_array())
+    return bad("no packs list");
+  for (const auto& pack : j["packs"]) {
+    if (!pack.is_object() || !pack.contains("id") || !pack["id"].is_string() ||
+        !pack.contains("blobs") || !pack["blobs"].is_array()) {
+      return bad("a pack entry lacks id or blobs");
+    }
+    Sha256Digest pack_digest;
+    if (!ParseId(pack["id"], &pack_digest))
+      return bad("a pack id is not 64 hex digits");
+    std::string pack_id = HexEncode(pack_digest);
+    for (const auto& b : pack["blobs"]) {
+      PackedBlob blob;
+      if (!b.is_object() ||
+          !ParseId(b.value("id", nlohmann::json()), &blob.id)) {
+        return bad("a blob id is not 64 hex digits");
+      }
+      std::string type = b.value("type", "");
+      if (type == "data") {
+        blob.type = BlobType::kData;
+      } else if (type == "tree") {
+        blob.type = BlobType::kTree;
+      } else {
+        return bad("unknown blob type \"" + type + "\"");
+      }
+      if (!U32(b, "offset", &blob.offset) || !U32(b, "length", &blob.length)) {
+        return bad("a blob lacks offset or length");
+      }
+      if (b.contains("uncompressed_length") &&
+          !U32(b, "uncompressed_length", &blob.uncompressed_length)) {
+        return bad("bad uncompressed_length");
+      }
+      Add(pack_id, blob);
+    }
+  }
+  return Status::Ok();
+}
+
+std::string Index::Encode(const std::vector<PackBlobs>& packs) {
+  nlohmann::ordered_json j;
+  j["packs"] = nlohmann::ordered_json::array();
+  for (const auto& [pack_id, blobs] : packs) {
+    nlohmann::ordered_json p;
+    p["id"] = pack_id;
+    p["blobs"] = nlohmann::ordered_json::array();
+    for (const PackedBlob& b : blobs) {
+      nlohmann::ordered_json e;
+      e["id"] = HexEncode(b.id);
+      e["type"] = BlobTypeName(b.type);
+      e["offset"] = b.offset;
+      e["length"] = b.length;
+      if (b.uncompressed_length != 0) {
+        e["uncompressed_length"] = b.uncompressed_length;
+      }
+      p["blobs"].push_back(std::move(e));
+    }
+    j["packs"].push_back(std::move(p));
+  }
+  return j.dump();
+}
+
+}  // namespace vk::repo

@@ -1,0 +1,125 @@
+#include "repo/pack.h"
+
+#include <cstring>
+
+#include "compress/zstd.h"
+
+namespace vk::repo {
+namespace {
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+uint32_t GetU32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 |
+         static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
+
+}  // namespace
+
+std::string_view BlobTypeName(BlobType t) {
+  return t == BlobType::kTree ? "tree" : "data";
+}
+
+void PackWriter::Add(BlobType type, const Sha256Digest& id, ByteSpan plaintext,
+                     bool compress) {
+  PackedBlob b;
+  b.id = id;
+  b.type = type;
+  b.offset = static_cast<uint32_t>(data_.size());
+  std::string sealed;
+  if (compress) {
+    sealed = crypto::ResticSeal(*key_, AsBytes(ZstdCompress(plaintext)));
+    b.uncompressed_length = static_cast<uint32_t>(plaintext.size());
+  } else {
+    sealed = crypto::ResticSeal(*key_, plaintext);
+  }
+  b.length = static_cast<uint32_t>(sealed.size());
+  data_ += sealed;
+  blobs_.push_back(b);
+}
+
+std::string PackWriter::Finish() {
+  std::string header;
+  for (const PackedBlob& b : blobs_) {
+    bool z = b.uncompressed_length != 0;
+    uint8_t t =
+        static_cast<uint8_t>((b.type == BlobType::kTree ? 1 : 0) + (z ? 2 : 0));
+    header.push_back(static_cast<char>(t));
+    PutU32(&header, b.length);
+    if (z) PutU32(&header, b.uncompressed_length);
+    header.append(reinterpret_cast<const char*>(b.id.data()), b.id.size());
+  }
+  std::string sealed = crypto::ResticSeal(*key_, AsBytes(header));
+  std::string pack = std::move(data_);
+  pack += sealed;
+  PutU32(&pack, static_cast<uint32_t>(sealed.size()));
+  data_.clear();
+  blobs_.clear();
+  return pack;
+}
+
+Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
+                                          ByteSpan pack) {
+  if (pack.size() < 4 + crypto::kResticOverhead) {
+    return Corruption("pack is too short for a header");
+  }
+  uint32_t hlen = GetU32(pack.data() + pack.size() - 4);
+  if (hlen > kMaxHeaderSize || hlen + 4ull > pack.size() ||
+      hlen < crypto::kResticOverhead) {
+    return Corruption("pack header length " + std::to_string(hlen) +
+                      " does not fit the pack");
+  }
+  size_t header_at = pack.size() - 4 - hlen;
+  VK_ASSIGN_OR_RETURN(std::string header,
+                      crypto::ResticOpen(key, pack.subspan(header_at, hlen)));
+  std::vector<PackedBlob> out;
+  const auto* p = reinterpret_cast<const uint8_t*>(header.data());
+  size_t pos = 0;
+  uint64_t offset = 0;
+  while (pos < header.size()) {
+    uint8_t t = p[pos];
+    if (t > 3)
+      return Corruption("pack header has unknown blob type " +
+                        std::to_string(t));
+    size_t entry = t >= 2 ? 41 : 37;
+    if (pos + entry > header.size())
+      return Corruption("pack header is truncated");
+    PackedBlob b;
+    b.type = (t & 1) ? BlobType::kTree : BlobType::kData;
+    b.length = GetU32(p + pos + 1);
+    if (t >= 2) b.uncompressed_length = GetU32(p + pos + 5);
+    std::memcpy(b.id.data(), p + pos + entry - 32, 32);
+    b.offset = static_cast<uint32_t>(offset);
+    offset += b.length;
+    pos += entry;
+    out.push_back(b);
+  }
+  if (offset != header_at) {
+    return Corruption("pack blobs cover " + std::to_string(offset) +
+                      " bytes but the header starts at " +
+                      std::to_string(header_at));
+  }
+  return out;
+}
+
+Result<std::string> OpenBlob(const crypto::ResticKey& key,
+                             const PackedBlob& blob, ByteSpan stored) {
+  VK_ASSIGN_OR_RETURN(std::string plain, crypto::ResticOpen(key, stored));
+  if (blob.uncompressed_length != 0) {
+    VK_ASSIGN_OR_RETURN(
+        plain, ZstdDecompress(AsBytes(plain), blob.uncompressed_length));
+    if (plain.size() != blob.uncompressed_length) {
+      return Corruption("blob " + HexEncode(blob.id) +
+                        " decompresses to the wrong length");
+    }
+  }
+  if (Sha256::Of(AsBytes(plain)) != blob.id) {
+    return Corruption("blob " + HexEncode(blob.id) +
+                      " does not match its ID (damaged data)");
+  }
+  return plain;
+}
+
+}  // namespace vk::repo
