@@ -5,6 +5,7 @@
 //
 //   blob_tool REPO write [--pack-size BYTES] FILE...   one data blob per file
 //   blob_tool REPO read-all                            load + verify every blob
+//   blob_tool REPO hold-lock [--exclusive]             lock until stdin closes
 //
 // The password comes from VAULTKEEP_PASSWORD.
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "repo/lock.h"
 #include "repo/repository.h"
 
 namespace {
@@ -66,6 +68,18 @@ int main(int argc, char** argv) {
       bytes += blob->size();
     }
     std::printf("read %zu blobs, %zu bytes\n", n, bytes);
+    return 0;
+  }
+  if (cmd == "hold-lock") {
+    bool exclusive = argc > 3 && std::string(argv[3]) == "--exclusive";
+    auto lock = vk::repo::RepoLock::Acquire(**repo, exclusive,
+                                            vk::repo::SystemLockEnv());
+    if (!lock.ok()) return Fail(lock.status());
+    std::printf("locked %s\n", (*lock)->id().c_str());
+    std::fflush(stdout);
+    while (std::getchar() != EOF) {
+    }
+    if (vk::Status s = (*lock)->Release(); !s.ok()) return Fail(s);
     return 0;
   }
   std::fprintf(stderr, "blob_tool: unknown command %s\n", cmd.c_str());

@@ -13,6 +13,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import unittest
 
 BIN = os.environ.get("VK_BIN")
@@ -245,6 +246,76 @@ class ResticInteropTest(unittest.TestCase):
         self.assertGreater(count, 2)  # data and tree blobs, compressed
         out = self.blob_tool(repo, "read-all")
         self.assertIn(f"read {count} blobs", out)
+
+    def hold_lock(self, repo, *args):
+        p = subprocess.Popen([os.path.join(BIN, "blob_tool"), repo, "hold-lock",
+                              *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=clean_env(VAULTKEEP_PASSWORD=PW))
+        line = p.stdout.readline().decode()
+        return p, line
+
+    def release(self, p):
+        _, err = p.communicate(b"", timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+
+    def test_restic_honours_our_locks(self):
+        repo = self.init("ours")
+        p, line = self.hold_lock(repo)
+        self.assertTrue(line.startswith("locked "), line)
+        lock_id = line.split()[1]
+        try:
+            r = restic("-r", repo, "list", "locks", "--no-lock")
+            self.assertEqual(r.stdout.decode().split(), [lock_id])
+            r = restic("-r", repo, "cat", "lock", lock_id, "--no-lock")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            info = json.loads(r.stdout)
+            self.assertEqual(info["pid"], p.pid)
+            self.assertFalse(info["exclusive"])
+            # prune needs an exclusive lock: restic must refuse.
+            r = restic("-r", repo, "prune")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"locked", r.stderr)
+        finally:
+            self.release(p)
+        r = restic("-r", repo, "list", "locks", "--no-lock")
+        self.assertEqual(r.stdout, b"")
+        # Exclusive: restic cannot even take a shared lock.
+        p, line = self.hold_lock(repo, "--exclusive")
+        try:
+            self.assertTrue(line.startswith("locked "), line)
+            r = restic("-r", repo, "check")
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(b"locked", r.stderr)
+        finally:
+            self.release(p)
+
+    def test_we_honour_restics_locks(self):
+        repo = self.path("theirs")
+        self.assertEqual(restic("init", "-r", repo).returncode, 0)
+        # restic backup --stdin holds a shared lock while it waits for input.
+        backup = subprocess.Popen(
+            [RESTIC, "-r", repo, "backup", "--stdin"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=clean_env(RESTIC_PASSWORD=PW))
+        try:
+            for _ in range(100):
+                if restic("-r", repo, "list", "locks", "--no-lock").stdout:
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail("restic never took its lock")
+            p, line = self.hold_lock(repo, "--exclusive")
+            _, err = p.communicate(b"", timeout=30)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(b"repository is already locked by PID " +
+                          str(backup.pid).encode(), err)
+            p, line = self.hold_lock(repo)  # shared locks coexist
+            self.assertTrue(line.startswith("locked "), line)
+            self.release(p)
+        finally:
+            backup.communicate(b"data", timeout=60)
+        self.assertEqual(backup.returncode, 0)
 
     def test_files_are_private(self):
         repo = self.init("ours")
