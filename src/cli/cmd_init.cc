@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 
+#include "base/time.h"
 #include "cli/command.h"
 #include "cli/output.h"
 #include "cli/repo_options.h"
@@ -17,22 +17,6 @@ struct InitOptions {
   RepoOptions repo;
 };
 
-std::string NowRfc3339() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                now.time_since_epoch())
-                .count() %
-            1000000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<long long>(ns));
-  return buf;
-}
-
 Status RunInit(const InitOptions& o) {
   // Check the location and the password before creating any directory.
   VK_RETURN_IF_ERROR(OpenRepoStorage(o.repo, false).status());
@@ -43,7 +27,7 @@ Status RunInit(const InitOptions& o) {
   VK_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage(o.repo, true));
   std::string where = storage->properties().location;
   repo::InitOptions io;
-  io.created = NowRfc3339();
+  io.created = FormatRfc3339(std::chrono::system_clock::now());
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
   io.hostname = host;

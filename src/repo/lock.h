@@ -23,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "base/time.h"
 #include "repo/repository.h"
 
 namespace vk::repo {
@@ -41,10 +42,6 @@ struct LockInfo {
 
 std::string EncodeLock(const LockInfo& lock);
 Result<LockInfo> ParseLock(std::string_view json);
-
-// RFC 3339 with nanoseconds, as Go writes times.
-std::string FormatRfc3339(Clock::time_point t);
-Result<Clock::time_point> ParseRfc3339(std::string_view s);
 
 // What a lock needs from the outside world; tests substitute it.
 struct LockEnv {

@@ -1,0 +1,22 @@
+// Times as Go and restic write them: RFC 3339 in UTC with nanoseconds
+// ("2026-11-28T04:40:56.967579907Z"). The parser also takes fewer
+// fraction digits and a "+hh:mm" / "-hh:mm" zone, as Go's encoder may
+// produce.
+#ifndef VAULTKEEP_BASE_TIME_H_
+#define VAULTKEEP_BASE_TIME_H_
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace vk {
+
+std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+// kCorruption on anything that is not an RFC 3339 date-time.
+Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);
+
+}  // namespace vk
+
+#endif  // VAULTKEEP_BASE_TIME_H_
