@@ -115,10 +115,13 @@ Status AtomicFileSink::Finish(bool replace, bool sync) {
   }
   committed_ = true;
   if (!sync) return Status::Ok();
-  std::string dir = DirName(path_);
+  return SyncDir(DirName(path_));
+}
+
+Status SyncDir(const std::string& dir) {
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return ErrnoStatus("open directory " + dir, errno);
-  rc = ::fsync(dfd);
+  int rc = ::fsync(dfd);
   int err = errno;
   ::close(dfd);
   if (rc != 0) return ErrnoStatus("fsync directory " + dir, err);

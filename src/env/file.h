@@ -72,6 +72,9 @@ class AtomicFileSink : public ByteSink {
 // commit; destruction without Close() leaves no file behind.
 Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path);
 
+// fsyncs a directory, making renames and unlinks in it durable.
+Status SyncDir(const std::string& dir);
+
 // Creates `path` and missing parents with `mode` (like mkdir -p).
 Status MakeDirs(const std::string& path, int mode = 0700);
 

@@ -52,12 +52,9 @@ Result<std::unique_ptr<Repository>> Repository::Init(
   RepoConfig config;
   config.version = kMaxRepoVersion;
   config.id = HexEncode(AsBytes(RandomBytes(32)));
-  std::string poly_seed = RandomBytes(8 * 64);
-  size_t word = 0;
-  config.chunker_polynomial = RandomIrreducible53([&] {
+  config.chunker_polynomial = RandomIrreducible53([] {
     uint64_t v = 0;
-    std::memcpy(&v, poly_seed.data() + 8 * (word++ % 64), 8);
-    if (word % 64 == 0) poly_seed = RandomBytes(8 * 64);
+    std::memcpy(&v, RandomBytes(sizeof(v)).data(), sizeof(v));
     return v;
   });
   std::string sealed =

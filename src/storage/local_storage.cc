@@ -130,12 +130,8 @@ class LocalStorage : public Storage {
       return errno == ENOENT ? Missing(key)
                              : ErrnoStatus("remove " + path, errno);
     }
-    std::string dir = path.substr(0, path.rfind('/'));
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
+    // Best effort, as before: the object is already gone either way.
+    (void)SyncDir(path.substr(0, path.rfind('/')));
     return Status::Ok();
   }
 
