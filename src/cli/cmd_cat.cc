@@ -1,5 +1,5 @@
-// vaultkeep cat config|masterkey-id: show decrypted repository metadata,
-// as `restic cat config` does. Never prints key material.
+// vaultkeep cat config: show the decrypted repository config, as `restic
+// cat config` does. Never prints key material.
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"

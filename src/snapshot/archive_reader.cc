@@ -41,14 +41,11 @@ Result<std::string> ReadSmallEntry(tar::Reader& tr, const tar::Entry& e) {
                       "EOF - possible truncation)");
   }
   std::string data(static_cast<size_t>(e.size), '\0');
-  size_t got = 0;
-  while (got < data.size()) {
-    VK_ASSIGN_OR_RETURN(
-        size_t n,
-        tr.Read(MutableByteSpan(reinterpret_cast<uint8_t*>(data.data()) + got,
-                                data.size() - got)));
-    got += n;
-  }
+  VK_ASSIGN_OR_RETURN(
+      size_t got,
+      ReadFully(tr, MutableByteSpan(reinterpret_cast<uint8_t*>(data.data()),
+                                    data.size())));
+  VK_CHECK(got == data.size());  // a short entry is a Read error, not EOF
   return data;
 }
 

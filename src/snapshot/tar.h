@@ -41,7 +41,8 @@ struct Entry {
 // Describes a non-regular type for messages ("a directory", "a symlink").
 std::string DescribeType(char typeflag);
 
-class Reader {
+// Also a ByteSource over the current entry's data.
+class Reader : public ByteSource {
  public:
   explicit Reader(ByteSource* in) : in_(in) {}
 
@@ -51,7 +52,7 @@ class Reader {
   Result<std::optional<Entry>> Next();
 
   // Reads data of the current entry; 0 at the end of that entry.
-  Result<size_t> Read(MutableByteSpan dst);
+  Result<size_t> Read(MutableByteSpan dst) override;
 
   // After Next() returned nullopt: requires that nothing but zero padding
   // follows (GNU tar and Python pad to a 10 KiB record).
