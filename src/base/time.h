@@ -1,7 +1,8 @@
 // Times as Go and restic write them: RFC 3339 in UTC with nanoseconds
-// ("2026-11-28T04:40:56.967579907Z"). The parser also takes fewer
-// fraction digits and a "+hh:mm" / "-hh:mm" zone, as Go's encoder may
-// produce.
+// ("2026-11-28T04:40:56.967579907Z"; trailing zeros of the fraction are
+// dropped, as Go's RFC3339Nano does: "2024-05-01T02:00:00Z"). The parser also
+// takes fewer fraction digits and a "+hh:mm" / "-hh:mm" zone, as Go's encoder
+// may produce.
 #ifndef VAULTKEEP_BASE_TIME_H_
 #define VAULTKEEP_BASE_TIME_H_
 

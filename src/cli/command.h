@@ -20,9 +20,13 @@ struct Context {
   bool error_reported = false;
 };
 
+void RegisterBackup(CLI::App& app, Context* ctx);
 void RegisterCat(CLI::App& app, Context* ctx);
+void RegisterDump(CLI::App& app, Context* ctx);
 void RegisterInit(CLI::App& app, Context* ctx);
 void RegisterInspect(CLI::App& app, Context* ctx);
+void RegisterLs(CLI::App& app, Context* ctx);
+void RegisterSnapshots(CLI::App& app, Context* ctx);
 void RegisterVerify(CLI::App& app, Context* ctx);
 
 }  // namespace vk::cli

@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   vk::cli::Context ctx;
   vk::cli::RegisterInit(app, &ctx);
+  vk::cli::RegisterBackup(app, &ctx);
+  vk::cli::RegisterSnapshots(app, &ctx);
+  vk::cli::RegisterLs(app, &ctx);
+  vk::cli::RegisterDump(app, &ctx);
   vk::cli::RegisterCat(app, &ctx);
   vk::cli::RegisterInspect(app, &ctx);
   vk::cli::RegisterVerify(app, &ctx);

@@ -120,4 +120,9 @@ Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
   return repo::Repository::Open(std::move(storage), password);
 }
 
+Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
+                                                       bool exclusive) {
+  return repo::RepoLock::Acquire(r, exclusive, repo::SystemLockEnv());
+}
+
 }  // namespace vk::cli

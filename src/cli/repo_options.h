@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "repo/lock.h"
 #include "repo/repository.h"
 #include "storage/storage.h"
 
@@ -31,6 +32,10 @@ Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
 Result<std::string> ReadPassword(const RepoOptions& o, bool confirm);
 
 Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o);
+// Takes a restic-compatible lock (non-exclusive for writers that only add,
+// exclusive for forget/prune) for the caller's lifetime of the result.
+Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
+                                                       bool exclusive);
 
 }  // namespace vk::cli
 

@@ -28,6 +28,9 @@ class Index {
   // Returns false if the blob was already indexed (kept as it was).
   bool Add(const std::string& pack_id, const PackedBlob& blob);
   const IndexEntry* Find(BlobType type, const Sha256Digest& id) const;
+  void Remove(BlobType type, const Sha256Digest& id) {
+    entries_.erase(Key(type, id));
+  }
   size_t size() const { return entries_.size(); }
   // Every indexed blob, in no particular order.
   std::vector<IndexEntry> Entries() const;

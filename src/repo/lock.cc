@@ -19,15 +19,10 @@ struct Held {
 
 // Loads every lock but `own`; locks deleted while we list are skipped.
 Result<std::vector<Held>> LoadLocks(Repository& repo, const std::string& own) {
-  std::vector<std::string> ids;
-  VK_RETURN_IF_ERROR(repo.storage().List(
-      std::string(kLocksDir) + "/", [&](const storage::ObjectInfo& info) {
-        std::string id = info.key.substr(std::string(kLocksDir).size() + 1);
-        if (id != own) ids.push_back(std::move(id));
-        return Status::Ok();
-      }));
+  VK_ASSIGN_OR_RETURN(std::vector<std::string> ids, repo.ListIds(kLocksDir));
   std::vector<Held> out;
   for (const std::string& id : ids) {
+    if (id == own) continue;
     auto json = repo.LoadUnpacked(kLocksDir, id);
     if (!json.ok()) {
       if (json.status().code() == StatusCode::kNotFound) continue;

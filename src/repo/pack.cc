@@ -22,21 +22,34 @@ std::string_view BlobTypeName(BlobType t) {
   return t == BlobType::kTree ? "tree" : "data";
 }
 
+SealedBlob SealBlob(const crypto::ResticKey& key, BlobType type,
+                    const Sha256Digest& id, ByteSpan plaintext, bool compress) {
+  SealedBlob b{.type = type, .id = id};
+  if (compress) {
+    std::string z = ZstdCompress(plaintext);
+    if (z.size() + plaintext.size() / 32 < plaintext.size()) {
+      b.sealed = crypto::ResticSeal(key, AsBytes(z));
+      b.uncompressed_length = static_cast<uint32_t>(plaintext.size());
+      return b;
+    }
+  }
+  b.sealed = crypto::ResticSeal(key, plaintext);
+  return b;
+}
+
 void PackWriter::Add(BlobType type, const Sha256Digest& id, ByteSpan plaintext,
                      bool compress) {
+  AddSealed(SealBlob(*key_, type, id, plaintext, compress));
+}
+
+void PackWriter::AddSealed(SealedBlob blob) {
   PackedBlob b;
-  b.id = id;
-  b.type = type;
+  b.id = blob.id;
+  b.type = blob.type;
   b.offset = static_cast<uint32_t>(data_.size());
-  std::string sealed;
-  if (compress) {
-    sealed = crypto::ResticSeal(*key_, AsBytes(ZstdCompress(plaintext)));
-    b.uncompressed_length = static_cast<uint32_t>(plaintext.size());
-  } else {
-    sealed = crypto::ResticSeal(*key_, plaintext);
-  }
-  b.length = static_cast<uint32_t>(sealed.size());
-  data_ += sealed;
+  b.length = static_cast<uint32_t>(blob.sealed.size());
+  b.uncompressed_length = blob.uncompressed_length;
+  data_ += blob.sealed;
   blobs_.push_back(b);
 }
 

@@ -33,6 +33,21 @@ struct PackedBlob {
 
 inline constexpr uint32_t kMaxHeaderSize = 16 * 1024 * 1024 + 4;
 
+// A blob ready for a pack: sealed (and compressed first when
+// uncompressed_length != 0). Sealing is the expensive part and runs on
+// worker threads; appending to a pack is cheap and runs on one.
+struct SealedBlob {
+  BlobType type = BlobType::kData;
+  Sha256Digest id;
+  std::string sealed;
+  uint32_t uncompressed_length = 0;
+};
+
+// zstd level 3 (restic's "auto"); the frame is kept only when it saves at
+// least 1/32 of the bytes, otherwise the blob is sealed raw.
+SealedBlob SealBlob(const crypto::ResticKey& key, BlobType type,
+                    const Sha256Digest& id, ByteSpan plaintext, bool compress);
+
 class PackWriter {
  public:
   explicit PackWriter(const crypto::ResticKey* key) : key_(key) {}
@@ -42,6 +57,12 @@ class PackWriter {
   // smaller.
   void Add(BlobType type, const Sha256Digest& id, ByteSpan plaintext,
            bool compress);
+  void AddSealed(SealedBlob blob);
+  // Drops everything added since the last Finish.
+  void Discard() {
+    data_.clear();
+    blobs_.clear();
+  }
   size_t size() const { return data_.size(); }
   size_t count() const { return blobs_.size(); }
   const std::vector<PackedBlob>& blobs() const { return blobs_; }

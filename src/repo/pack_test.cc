@@ -20,11 +20,27 @@ std::string Blob(size_t n, int seed, bool compressible) {
   return s;
 }
 
+// Compression is asked for but skipped when zstd does not pay (Vault values
+// are ciphertext): the blob is stored raw, as type 0.
+TEST(PackTest, IncompressibleBlobStoredRaw) {
+  crypto::ResticKey key = crypto::ResticKey::Random();
+  std::string random = Blob(20000, 9, false);
+  SealedBlob raw = SealBlob(key, BlobType::kData, Sha256::Of(AsBytes(random)),
+                            AsBytes(random), true);
+  EXPECT_EQ(raw.uncompressed_length, 0u);
+  EXPECT_EQ(raw.sealed.size(), random.size() + 32);
+  std::string text = Blob(20000, 9, true);
+  SealedBlob z = SealBlob(key, BlobType::kData, Sha256::Of(AsBytes(text)),
+                          AsBytes(text), true);
+  EXPECT_EQ(z.uncompressed_length, 20000u);
+  EXPECT_LT(z.sealed.size(), 2000u);
+}
+
 TEST(PackTest, WriteParseOpen) {
   crypto::ResticKey key = crypto::ResticKey::Random();
   PackWriter w(&key);
   std::vector<std::string> plain = {Blob(1000, 1, false), Blob(50000, 2, true),
-                                    Blob(0, 3, false), Blob(7, 4, true)};
+                                    Blob(0, 3, false), Blob(700, 4, true)};
   for (size_t i = 0; i < plain.size(); ++i) {
     w.Add(i == 3 ? BlobType::kTree : BlobType::kData,
           Sha256::Of(AsBytes(plain[i])), AsBytes(plain[i]), i % 2 == 1);

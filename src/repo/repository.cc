@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "compress/zstd.h"
@@ -172,15 +173,39 @@ Status Repository::LoadIndex() {
 Result<bool> Repository::SaveBlob(BlobType type, ByteSpan plaintext,
                                   bool compress) {
   Sha256Digest id = Sha256::Of(plaintext);
-  std::string key = Index::Key(type, id);
-  if (index_.Find(type, id) != nullptr || in_open_packs_.count(key)) {
-    return false;
+  if (HasBlob(type, id)) return false;
+  return SaveSealedBlob(SealBlob(key_, type, id, plaintext, compress));
+}
+
+bool Repository::HasBlob(BlobType type, const Sha256Digest& id) const {
+  std::shared_lock lock(blobs_mu_);
+  return index_.Find(type, id) != nullptr ||
+         in_open_packs_.count(Index::Key(type, id));
+}
+
+Result<bool> Repository::SaveSealedBlob(SealedBlob blob) {
+  std::string key = Index::Key(blob.type, blob.id);
+  {
+    std::unique_lock lock(blobs_mu_);
+    if (index_.Find(blob.type, blob.id) != nullptr ||
+        !in_open_packs_.insert(key).second) {
+      return false;
+    }
   }
-  PackWriter& packer = type == BlobType::kTree ? tree_packer_ : data_packer_;
-  packer.Add(type, id, plaintext, compress);
-  in_open_packs_.insert(std::move(key));
+  PackWriter& packer =
+      blob.type == BlobType::kTree ? tree_packer_ : data_packer_;
+  packer.AddSealed(std::move(blob));
   if (packer.size() >= pack_size_) VK_RETURN_IF_ERROR(WritePack(packer));
   return true;
+}
+
+Sha256Digest Repository::ChunkerSecret() const {
+  Sha256 h;
+  h.Update(AsBytes("vaultkeep chunker secret v1"));
+  h.Update(AsBytes(key_.encrypt));
+  h.Update(AsBytes(key_.mac_k));
+  h.Update(AsBytes(key_.mac_r));
+  return h.Finish();
 }
 
 Status Repository::WritePack(PackWriter& packer) {
@@ -190,6 +215,8 @@ Status Repository::WritePack(PackWriter& packer) {
   std::string id = IdOf(pack);
   VK_RETURN_IF_ERROR(storage_->Put(
       std::string(kDataDir) + "/" + id.substr(0, 2) + "/" + id, AsBytes(pack)));
+  pack_bytes_written_ += pack.size();
+  std::unique_lock lock(blobs_mu_);
   for (const PackedBlob& b : blobs) {
     index_.Add(id, b);
     in_open_packs_.erase(Index::Key(b.type, b.id));
@@ -208,6 +235,22 @@ Result<std::string> Repository::Flush() {
   return id;
 }
 
+Status Repository::DiscardUnindexed() {
+  Status first = Status::Ok();
+  std::unique_lock lock(blobs_mu_);
+  for (const auto& [pack_id, blobs] : unindexed_) {
+    for (const PackedBlob& b : blobs) index_.Remove(b.type, b.id);
+    Status st = storage_->Remove(std::string(kDataDir) + "/" +
+                                 pack_id.substr(0, 2) + "/" + pack_id);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  unindexed_.clear();
+  in_open_packs_.clear();
+  data_packer_.Discard();
+  tree_packer_.Discard();
+  return first;
+}
+
 Result<std::string> Repository::LoadBlob(BlobType type,
                                          const Sha256Digest& id) {
   const IndexEntry* e = index_.Find(type, id);
@@ -223,6 +266,17 @@ Result<std::string> Repository::LoadBlob(BlobType type,
   auto plain = OpenBlob(key_, e->blob, AsBytes(stored.data()));
   if (!plain.ok()) return plain.status().WithContext(key);
   return plain;
+}
+
+Result<std::vector<std::string>> Repository::ListIds(std::string_view dir) {
+  std::string prefix = std::string(dir) + "/";
+  std::vector<std::string> ids;
+  VK_RETURN_IF_ERROR(
+      storage_->List(prefix, [&](const storage::ObjectInfo& info) {
+        ids.push_back(info.key.substr(prefix.size()));
+        return Status::Ok();
+      }));
+  return ids;
 }
 
 Result<std::string> Repository::LoadConfigJson() {

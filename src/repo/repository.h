@@ -9,6 +9,7 @@
 #define VAULTKEEP_REPO_REPOSITORY_H_
 
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -52,6 +53,11 @@ class Repository {
 
   const RepoConfig& config() const { return config_; }
   const std::string& key_id() const { return key_id_; }
+  const crypto::ResticKey& key() const { return key_; }
+  // A secret for keying the chunker, derived from the master key so every
+  // key file of the repository chunks alike and nobody without it can
+  // predict chunk boundaries.
+  Sha256Digest ChunkerSecret() const;
   storage::Storage& storage() { return *storage_; }
 
   // Encrypts (v2: 0x02 || zstd(plaintext)) and stores under dir/<sha256>;
@@ -61,6 +67,9 @@ class Repository {
   // Loads dir/<id>, checks its name against its hash, decrypts, and
   // decodes either encoding restic uses (raw JSON, or 0x02 || zstd).
   Result<std::string> LoadUnpacked(std::string_view dir, std::string_view id);
+
+  // The IDs (file names) in an unpacked-file directory, unordered.
+  Result<std::vector<std::string>> ListIds(std::string_view dir);
 
   // The decrypted config JSON as stored (for `cat config`).
   Result<std::string> LoadConfigJson();
@@ -75,9 +84,22 @@ class Repository {
   // has it; returns whether it was new. Data and tree blobs go to separate
   // packs, each written once it reaches the pack-size target.
   Result<bool> SaveBlob(BlobType type, ByteSpan plaintext, bool compress);
+  // Whether the index or an open pack already holds the blob. Safe to call
+  // from worker threads while one thread saves blobs.
+  bool HasBlob(BlobType type, const Sha256Digest& id) const;
+  // Stores a blob sealed by SealBlob (on any thread) unless it is already
+  // known; returns whether it was new. One thread at a time.
+  Result<bool> SaveSealedBlob(SealedBlob blob);
+  // Bytes of packs written since Open (pack files as stored).
+  uint64_t pack_bytes_written() const { return pack_bytes_written_; }
   // Writes the open packs, then one index file for every pack written since
   // the last Flush. Returns the index file's ID ("" if nothing was new).
   Result<std::string> Flush();
+  // Forgets every blob saved since the last Flush and removes the packs
+  // already written for them, so a failed backup records nothing. Returns
+  // the first removal error (the rest are still attempted); a pack left
+  // behind is unreferenced, which `check` reports and `prune` removes.
+  Status DiscardUnindexed();
   // Fetches, decrypts, decompresses and verifies one blob.
   Result<std::string> LoadBlob(BlobType type, const Sha256Digest& id);
   const Index& index() const { return index_; }
@@ -98,12 +120,14 @@ class Repository {
   std::string key_id_;
   RepoConfig config_;
 
+  mutable std::shared_mutex blobs_mu_;  // guards index_ and in_open_packs_
   Index index_;
   PackWriter data_packer_{&key_};
   PackWriter tree_packer_{&key_};
   std::unordered_set<std::string> in_open_packs_;  // Index::Key of blobs
   std::vector<PackBlobs> unindexed_;               // written, not yet indexed
   size_t pack_size_ = 16 << 20;
+  uint64_t pack_bytes_written_ = 0;
 };
 
 }  // namespace vk::repo

@@ -12,51 +12,20 @@ import random
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
-BIN = os.environ.get("VK_BIN")
-RESTIC = shutil.which("restic")
-PW = "correct horse battery staple"
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("RESTIC_", "VAULTKEEP_"))}
-    env.update(extra)
-    return env
-
-
-def read(path):
-    with open(path, "rb") as f:
-        return f.read()
-
-
-def vk(*args, env=None):
-    # A new session has no controlling terminal, so a password prompt fails
-    # fast instead of waiting for a developer's keyboard.
-    return subprocess.run([os.path.join(BIN, "vaultkeep"), *args],
-                          capture_output=True, timeout=60,
-                          env=env if env is not None else clean_env(),
-                          start_new_session=True)
-
-
-def restic(*args, password=PW):
-    return subprocess.run([RESTIC, *args], capture_output=True, timeout=120,
-                          env=clean_env(RESTIC_PASSWORD=password,
-                                        RESTIC_CACHE_DIR=os.environ.get(
-                                            "TMPDIR", "/tmp") + "/vk-restic-cache"),
-                          start_new_session=True)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from vk_util import (BIN, PW, RESTIC, clean_env, read,  # noqa: E402
+                     require_binaries, restic, vk)
 
 
 class ResticInteropTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not BIN:
-            raise SystemExit("VK_BIN is not set (run through ctest)")
-        if not RESTIC:
-            raise SystemExit("restic is not installed (scripts/test installs it)")
+        require_binaries()
 
     def setUp(self):
         self._tmp = tempfile.TemporaryDirectory(prefix="vk-repo-")

@@ -1,0 +1,147 @@
+#include "backup/catalog.h"
+
+#include <algorithm>
+
+#include "backup/blob_reader.h"
+#include "base/time.h"
+
+namespace vk::backup {
+namespace {
+
+constexpr size_t kManifestLimit = 1 << 20;
+// Bounds for the Stash search: how deep and how many directories.
+constexpr int kMaxDepth = 32;
+constexpr int kMaxDirs = 10000;
+constexpr char kStashSnapName[] = "backup.snap";
+
+bool IsStashKeyName(std::string_view name) {
+  return name == "root-token" || name.starts_with("unseal-key-") ||
+         name.ends_with("-root-token") ||
+         name.find("-unseal-key-") != std::string_view::npos;
+}
+
+Status FindStash(repo::Repository& repo, const Sha256Digest& tree,
+                 const std::string& path, int depth, int* dirs,
+                 std::optional<VaultBackup>* found) {
+  if (depth > kMaxDepth || ++*dirs > kMaxDirs) return Status::Ok();
+  VK_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, tree));
+  if (const repo::Node* snap = FindNode(nodes, kStashSnapName);
+      snap != nullptr && snap->type == "file") {
+    VaultBackup b;
+    b.layout = BackupLayout::kStash;
+    b.path = path.empty() ? "/" : path;
+    b.snap_file = *snap;
+    for (const repo::Node& n : nodes) {
+      if (n.type == "file" && IsStashKeyName(n.name)) b.keys.push_back(n);
+    }
+    *found = std::move(b);
+    return Status::Ok();
+  }
+  for (const repo::Node& n : nodes) {
+    if (n.type != "dir" || !n.subtree) continue;
+    VK_RETURN_IF_ERROR(FindStash(repo, *n.subtree, path + "/" + n.name,
+                                 depth + 1, dirs, found));
+    if (found->has_value()) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const repo::Node* FindNode(const std::vector<repo::Node>& nodes,
+                           std::string_view name) {
+  for (const repo::Node& n : nodes) {
+    if (n.name == name) return &n;
+  }
+  return nullptr;
+}
+
+Result<std::vector<SnapshotEntry>> ListSnapshots(repo::Repository& repo) {
+  VK_ASSIGN_OR_RETURN(auto ids, repo.ListIds(repo::kSnapshotsDir));
+  std::vector<SnapshotEntry> out;
+  for (const std::string& id : ids) {
+    VK_ASSIGN_OR_RETURN(std::string json,
+                        repo.LoadUnpacked(repo::kSnapshotsDir, id));
+    auto file = repo::DecodeSnapshotFile(json);
+    if (!file.ok()) return file.status().WithContext("snapshot " + id);
+    auto t = ParseRfc3339(file->time);
+    if (!t.ok()) return t.status().WithContext("snapshot " + id);
+    out.push_back(SnapshotEntry{id, std::move(*file), *t});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.time != b.time ? a.time < b.time : a.id < b.id;
+  });
+  return out;
+}
+
+Result<SnapshotEntry> FindSnapshot(repo::Repository& repo,
+                                   std::string_view spec) {
+  VK_ASSIGN_OR_RETURN(auto all, ListSnapshots(repo));
+  if (spec == "latest") {
+    if (all.empty()) return NotFound("the repository has no snapshots");
+    return all.back();
+  }
+  if (spec.size() < 4 || spec.size() > 64 ||
+      spec.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return InvalidArgument("snapshot ID \"" + std::string(spec) +
+                           "\": expected \"latest\" or 4 to 64 lowercase "
+                           "hex digits");
+  }
+  const SnapshotEntry* match = nullptr;
+  for (const auto& s : all) {
+    if (s.id.starts_with(spec)) {
+      if (match != nullptr) {
+        return InvalidArgument("snapshot ID prefix " + std::string(spec) +
+                               " is ambiguous; give more digits");
+      }
+      match = &s;
+    }
+  }
+  if (match == nullptr) {
+    return NotFound("no snapshot with ID " + std::string(spec));
+  }
+  return *match;
+}
+
+Result<std::vector<repo::Node>> LoadTree(repo::Repository& repo,
+                                         const Sha256Digest& id) {
+  VK_ASSIGN_OR_RETURN(std::string json,
+                      repo.LoadBlob(repo::BlobType::kTree, id));
+  auto nodes = repo::DecodeTree(json);
+  if (!nodes.ok()) return nodes.status().WithContext("tree " + HexEncode(id));
+  return nodes;
+}
+
+Result<VaultBackup> OpenVaultBackup(repo::Repository& repo,
+                                    const SnapshotEntry& snap) {
+  VK_ASSIGN_OR_RETURN(auto root, LoadTree(repo, snap.file.tree));
+  const repo::Node* top = FindNode(root, kTopDir);
+  if (top != nullptr && top->type == "dir" && top->subtree) {
+    VK_ASSIGN_OR_RETURN(auto nodes, LoadTree(repo, *top->subtree));
+    const repo::Node* m = FindNode(nodes, kManifestName);
+    const repo::Node* a = FindNode(nodes, kArchiveDir);
+    if (m != nullptr && m->content && a != nullptr && a->subtree) {
+      VaultBackup b;
+      b.path = kSnapshotPath;
+      VK_ASSIGN_OR_RETURN(
+          std::string json,
+          LoadContent(repo, *m->content, kManifestName, kManifestLimit));
+      VK_ASSIGN_OR_RETURN(b.manifest, DecodeManifest(json));
+      VK_ASSIGN_OR_RETURN(b.archive, LoadTree(repo, *a->subtree));
+      if (const repo::Node* k = FindNode(nodes, kKeysDir);
+          k != nullptr && k->subtree) {
+        VK_ASSIGN_OR_RETURN(b.keys, LoadTree(repo, *k->subtree));
+      }
+      return b;
+    }
+  }
+  std::optional<VaultBackup> found;
+  int dirs = 0;
+  VK_RETURN_IF_ERROR(FindStash(repo, snap.file.tree, "", 0, &dirs, &found));
+  if (found) return std::move(*found);
+  return FailedPrecondition("snapshot " + snap.id.substr(0, 8) +
+                            " holds no Vault backup (neither /vault/" +
+                            kManifestName + " nor a " + kStashSnapName + ")");
+}
+
+}  // namespace vk::backup

@@ -1,0 +1,60 @@
+// ImportArchive: stores a Vault raft snapshot archive (.snap) in a
+// repository as one vaultkeep snapshot (layout in manifest.h).
+//
+// One streaming pass: the archive module inflates and verifies while
+// state.bin is cut into record-aligned chunks that worker threads hash,
+// compress when it pays, and seal. Nothing is recorded unless the whole
+// archive verified: on any failure the packs this import wrote are removed
+// and no index or snapshot file is written. On success the order is packs,
+// then the index, then the snapshot file, so a crash at any point leaves no
+// snapshot that refers to missing data.
+//
+// The caller holds a (non-exclusive) repository lock for the duration.
+#ifndef VAULTKEEP_BACKUP_IMPORT_H_
+#define VAULTKEEP_BACKUP_IMPORT_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "backup/blob_pipeline.h"
+#include "backup/manifest.h"
+#include "repo/repository.h"
+#include "snapshot/archive_reader.h"
+
+namespace vk::backup {
+
+// An escrowed key file stored under keys/ (contents are secret).
+struct EscrowFile {
+  std::string name;
+  std::string data;
+};
+
+struct ImportOptions {
+  std::string time;  // RFC 3339; the snapshot's time
+  std::string hostname;
+  std::string username;
+  std::vector<std::string> tags;
+  std::string source;  // recorded in the manifest
+  std::string tool_version;
+  size_t chunk_average = 0;  // 0: chunker::kDefaultAverage
+  bool compress = true;
+  int threads = 0;  // 0: one per core
+  snapshot::ReadOptions read;
+  std::vector<EscrowFile> keys;
+};
+
+struct ImportResult {
+  std::string snapshot_id;
+  snapshot::ArchiveInfo archive;
+  Manifest manifest;
+  PipelineStats state;       // state.bin chunks
+  uint64_t added_bytes = 0;  // pack bytes written (before index/snapshot)
+};
+
+Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,
+                                   const ImportOptions& options);
+
+}  // namespace vk::backup
+
+#endif  // VAULTKEEP_BACKUP_IMPORT_H_

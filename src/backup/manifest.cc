@@ -1,0 +1,95 @@
+#include "backup/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vk::backup {
+
+const ManifestEntry* Manifest::Find(std::string_view name) const {
+  for (const auto& e : entries) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::string EncodeManifest(const Manifest& m) {
+  nlohmann::ordered_json j;
+  j["format"] = kManifestFormat;
+  j["version"] = kManifestVersion;
+  j["tool_version"] = m.tool_version;
+  j["source"] = m.source;
+  j["vault"] = {{"snapshot_id", m.vault_snapshot_id},
+                {"index", m.index},
+                {"term", m.term},
+                {"records", m.records},
+                {"raft_servers", m.raft_servers}};
+  nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  for (const auto& e : m.entries) {
+    entries.push_back(
+        {{"name", e.name}, {"size", e.size}, {"sha256", HexEncode(e.sha256)}});
+  }
+  j["archive"] = {{"entries", entries},
+                  {"tar_mtime", m.tar_mtime},
+                  {"compressed_size", m.compressed_size},
+                  {"tar_size", m.tar_size},
+                  {"gzip_members", m.gzip_members},
+                  {"sealed", m.sealed}};
+  j["chunking"] = {{"average", m.chunk_average},
+                   {"record_aligned", m.record_aligned}};
+  j["keys"] = m.keys;
+  return j.dump(2) + "\n";
+}
+
+Result<Manifest> DecodeManifest(std::string_view json) {
+  try {
+    auto j = nlohmann::json::parse(json);
+    if (!j.is_object() || j.value("format", "") != kManifestFormat) {
+      return Corruption("vaultkeep.json: not a vaultkeep manifest");
+    }
+    int version = j.at("version").get<int>();
+    if (version > kManifestVersion) {
+      return FailedPrecondition(
+          "vaultkeep.json: manifest version " + std::to_string(version) +
+          " is newer than this vaultkeep reads (" +
+          std::to_string(kManifestVersion) + "); upgrade vaultkeep");
+    }
+    Manifest m;
+    m.tool_version = j.value("tool_version", "");
+    m.source = j.value("source", "");
+    const auto& v = j.at("vault");
+    m.vault_snapshot_id = v.value("snapshot_id", "");
+    m.index = v.at("index").get<uint64_t>();
+    m.term = v.at("term").get<uint64_t>();
+    m.records = v.value("records", uint64_t{0});
+    m.raft_servers = v.value("raft_servers", 0);
+    const auto& a = j.at("archive");
+    for (const auto& e : a.at("entries")) {
+      ManifestEntry me;
+      me.name = e.at("name").get<std::string>();
+      me.size = e.at("size").get<uint64_t>();
+      VK_ASSIGN_OR_RETURN(std::string raw,
+                          HexDecode(e.at("sha256").get<std::string>()));
+      if (raw.size() != 32) {
+        return Corruption("vaultkeep.json: bad sha256 for " + me.name);
+      }
+      std::copy(raw.begin(), raw.end(), me.sha256.begin());
+      m.entries.push_back(std::move(me));
+    }
+    m.tar_mtime = a.at("tar_mtime").get<int64_t>();
+    m.compressed_size = a.value("compressed_size", uint64_t{0});
+    m.tar_size = a.value("tar_size", uint64_t{0});
+    m.gzip_members = a.value("gzip_members", uint64_t{0});
+    m.sealed = a.value("sealed", false);
+    if (j.contains("chunking")) {
+      m.chunk_average = j["chunking"].value("average", uint64_t{0});
+      m.record_aligned = j["chunking"].value("record_aligned", false);
+    }
+    if (j.contains("keys")) {
+      m.keys = j["keys"].get<std::vector<std::string>>();
+    }
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    return Corruption(std::string("vaultkeep.json: ") + e.what());
+  }
+}
+
+}  // namespace vk::backup

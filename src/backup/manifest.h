@@ -1,0 +1,74 @@
+// vaultkeep.json: what a vaultkeep snapshot holds, stored beside the
+// unpacked archive (docs/repository-format.md, "Vault snapshots").
+//
+// It records what the original archive was (entry order, sizes, SHA-256 of
+// every entry, tar mtime, gzip framing) so that `dump` can rebuild an
+// archive whose entries hash to the original SHA256SUMS and check it did,
+// and the Vault facts (`index`, `term`, cluster configuration) that
+// `snapshots` shows without reading state.bin.
+//
+// The tree layout under the snapshot's one path:
+//   /vault/vaultkeep.json
+//   /vault/archive/{meta.json,state.bin,SHA256SUMS[,SHA256SUMS.sealed]}
+//   /vault/keys/<escrowed key files>            (when keys are escrowed)
+// so that `restic restore` output turns back into a .snap with
+//   tar -C <target>/vault/archive -cf - meta.json state.bin SHA256SUMS
+//       SHA256SUMS.sealed | gzip > vault.snap   (one line)
+#ifndef VAULTKEEP_BACKUP_MANIFEST_H_
+#define VAULTKEEP_BACKUP_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "crypto/sha256.h"
+
+namespace vk::backup {
+
+inline constexpr char kTopDir[] = "vault";
+inline constexpr char kSnapshotPath[] = "/vault";
+inline constexpr char kArchiveDir[] = "archive";
+inline constexpr char kKeysDir[] = "keys";
+inline constexpr char kManifestName[] = "vaultkeep.json";
+inline constexpr char kManifestFormat[] = "vaultkeep/manifest";
+inline constexpr int kManifestVersion = 1;
+
+struct ManifestEntry {
+  std::string name;
+  uint64_t size = 0;
+  Sha256Digest sha256{};
+};
+
+struct Manifest {
+  std::string tool_version;
+  std::string source;  // where the archive came from (file name, "-", API)
+  // Vault facts from meta.json.
+  std::string vault_snapshot_id;
+  uint64_t index = 0;
+  uint64_t term = 0;
+  uint64_t records = 0;
+  int raft_servers = 0;
+  // The original archive.
+  std::vector<ManifestEntry> entries;  // in the archive's order
+  int64_t tar_mtime = 0;
+  uint64_t compressed_size = 0;
+  uint64_t tar_size = 0;
+  uint64_t gzip_members = 0;
+  bool sealed = false;  // SHA256SUMS.sealed present and non-empty
+  // How state.bin was chunked.
+  uint64_t chunk_average = 0;
+  bool record_aligned = false;
+  std::vector<std::string> keys;  // escrowed key file names under keys/
+
+  const ManifestEntry* Find(std::string_view name) const;
+};
+
+std::string EncodeManifest(const Manifest& m);
+// kCorruption on malformed JSON or an unknown format; kFailedPrecondition
+// for a newer manifest version than this build reads.
+Result<Manifest> DecodeManifest(std::string_view json);
+
+}  // namespace vk::backup
+
+#endif  // VAULTKEEP_BACKUP_MANIFEST_H_

@@ -1,0 +1,187 @@
+// vaultkeep backup --snapshot-file FILE|-: import an existing Vault raft
+// snapshot (.snap) into the repository, verifying it as it streams; a
+// damaged archive records nothing.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "backup/import.h"
+#include "base/time.h"
+#include "chunker/chunker.h"
+#include "cli/archive_input.h"
+#include "cli/command.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/repo_options.h"
+#include "cli/tabwriter.h"
+#include "env/file.h"
+
+namespace vk::cli {
+namespace {
+
+struct BackupOptions {
+  RepoOptions repo;
+  std::string snapshot_file;
+  std::vector<std::string> tags;
+  std::string host;
+  std::string time;
+  std::string chunk_size = "8K";
+  bool no_compress = false;
+  bool allow_unsealed = false;
+  bool json = false;
+};
+
+// "8K", "16KiB", "65536".
+Result<size_t> ParseChunkSize(std::string_view s) {
+  size_t mult = 1;
+  std::string digits(s);
+  for (const char* suffix : {"KiB", "K", "k"}) {
+    if (digits.ends_with(suffix)) {
+      digits.resize(digits.size() - std::strlen(suffix));
+      mult = 1024;
+      break;
+    }
+  }
+  if (digits.empty() ||
+      digits.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > 9) {
+    return InvalidArgument("--chunk-size \"" + std::string(s) +
+                           "\": expected a size such as 8K or 16K");
+  }
+  return std::stoul(digits) * mult;
+}
+
+// RFC 3339, or restic's "2006-01-02 15:04:05" in local time.
+Result<std::string> ParseSnapshotTime(const std::string& s) {
+  if (s.empty()) return FormatRfc3339(std::chrono::system_clock::now());
+  if (auto t = ParseRfc3339(s); t.ok()) return FormatRfc3339(*t);
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
+  if (end == nullptr || *end != '\0') {
+    return InvalidArgument("--time \"" + s +
+                           "\": expected RFC 3339 (2024-05-01T02:00:00Z) or "
+                           "\"2024-05-01 02:00:00\" (local time)");
+  }
+  tm.tm_isdst = -1;
+  std::time_t t = std::mktime(&tm);
+  return FormatRfc3339(std::chrono::system_clock::from_time_t(t));
+}
+
+uint64_t FileSizeOrZero(const std::string& path) {
+  struct stat st;
+  if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return 0;
+  }
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Status RunBackup(const BackupOptions& o) {
+  if (o.snapshot_file.empty()) {
+    return InvalidArgument(
+        "backup: --snapshot-file FILE|- is required (backups straight from a "
+        "Vault cluster come with the Vault client)");
+  }
+  backup::ImportOptions io;
+  VK_ASSIGN_OR_RETURN(io.chunk_average, ParseChunkSize(o.chunk_size));
+  VK_RETURN_IF_ERROR(chunker::ParamsForAverage(io.chunk_average).status());
+  VK_ASSIGN_OR_RETURN(io.time, ParseSnapshotTime(o.time));
+  for (const std::string& t : o.tags) {
+    if (t.empty() || t.find(',') != std::string::npos) {
+      return InvalidArgument("--tag \"" + t +
+                             "\": tags are non-empty and have no comma");
+    }
+  }
+  io.tags = o.tags;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  io.hostname = o.host.empty() ? host : o.host;
+  const char* user = std::getenv("USER");
+  io.username = user ? user : "";
+  io.source = DisplayName(o.snapshot_file);
+  io.tool_version = VAULTKEEP_VERSION;
+  io.compress = !o.no_compress;
+  io.read.require_sealed = !o.allow_unsealed;
+
+  VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(o.snapshot_file));
+  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
+  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_RETURN_IF_ERROR(repo->LoadIndex());
+
+  auto start = std::chrono::steady_clock::now();
+  Result<backup::ImportResult> r = [&] {
+    Progress progress("importing", FileSizeOrZero(o.snapshot_file));
+    ProgressSource in(file.get(), &progress);
+    return backup::ImportArchive(*repo, in, io);
+  }();
+  VK_RETURN_IF_ERROR(lock->refresh_status());
+  VK_RETURN_IF_ERROR(lock->Release());
+  if (!r.ok()) {
+    return r.status().WithContext(DisplayName(o.snapshot_file) +
+                                  " (nothing was recorded)");
+  }
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  const backup::Manifest& m = r->manifest;
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["snapshot_id"] = r->snapshot_id;
+    j["time"] = io.time;
+    j["vault"] = {{"index", m.index}, {"term", m.term}, {"records", m.records}};
+    j["archive_bytes"] = r->archive.compressed_size;
+    j["state_bytes"] = r->archive.state_size;
+    j["chunks"] = r->state.chunks;
+    j["new_chunks"] = r->state.new_chunks;
+    j["new_bytes"] = r->state.new_bytes;
+    j["added_bytes"] = r->added_bytes;
+    j["seconds"] = secs;
+    PrintOut(j.dump(2) + "\n");
+    return Status::Ok();
+  }
+  PrintOut("snapshot " + r->snapshot_id.substr(0, 8) + " saved: Vault index " +
+           std::to_string(m.index) + ", term " + std::to_string(m.term) + ", " +
+           std::to_string(m.records) + " records\n" + "  state.bin " +
+           HumanBytes(r->archive.state_size) + " in " +
+           std::to_string(r->state.chunks) + " chunks, " +
+           std::to_string(r->state.new_chunks) + " new (" +
+           HumanBytes(r->state.new_bytes) + ")\n" + "  added " +
+           HumanBytes(r->added_bytes) + " to the repository in " +
+           std::to_string(static_cast<int>(secs * 10) / 10.0).substr(0, 5) +
+           " s\n");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterBackup(CLI::App& app, Context* ctx) {
+  auto o = std::make_shared<BackupOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "backup",
+      "Store a Vault raft snapshot in the repository (verified while it "
+      "streams; a bad archive records nothing).");
+  cmd->add_option("--snapshot-file", o->snapshot_file,
+                  "An existing .snap file, or - for stdin");
+  cmd->add_option("--tag", o->tags, "Tag the snapshot (repeatable)");
+  cmd->add_option("--host", o->host,
+                  "Host name to record (default: this host)");
+  cmd->add_option("--time", o->time,
+                  "The snapshot's original time (RFC 3339 or "
+                  "\"YYYY-MM-DD HH:MM:SS\" local)");
+  cmd->add_option("--chunk-size", o->chunk_size,
+                  "Average chunk size of state.bin, a power of two from 4K "
+                  "to 64K")
+      ->capture_default_str();
+  cmd->add_flag("--no-compress", o->no_compress,
+                "Never try zstd (Vault values are ciphertext)");
+  cmd->add_flag("--allow-unsealed", o->allow_unsealed,
+                "Accept an archive without SHA256SUMS.sealed");
+  cmd->add_flag("--json", o->json, "Print the result as JSON");
+  AddRepoOptions(cmd, &o->repo);
+  cmd->callback([o, ctx] { ctx->action = [o] { return RunBackup(*o); }; });
+}
+
+}  // namespace vk::cli
