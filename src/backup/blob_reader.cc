@@ -16,10 +16,6 @@ struct Segment {
   std::vector<repo::PackedBlob> blobs;
 };
 
-std::string PackKey(const std::string& id) {
-  return std::string(repo::kDataDir) + "/" + id.substr(0, 2) + "/" + id;
-}
-
 Result<std::vector<Segment>> PlanSegments(
     const repo::Repository& repo, const std::vector<Sha256Digest>& content,
     std::string_view what, size_t max_segment) {
@@ -49,7 +45,7 @@ Result<std::vector<Segment>> PlanSegments(
 
 Result<std::string> FetchSegment(repo::Repository& repo, const Segment& s) {
   StringSink stored;
-  std::string key = PackKey(s.pack_id);
+  std::string key = repo::PackKey(s.pack_id);
   VK_RETURN_IF_ERROR(repo.storage().Get(key, s.offset, s.length, stored));
   if (stored.data().size() != s.length) {
     return Corruption(key + ": short read (pack truncated?)");

@@ -23,6 +23,9 @@ struct Context {
 void RegisterBackup(CLI::App& app, Context* ctx);
 void RegisterCat(CLI::App& app, Context* ctx);
 void RegisterDump(CLI::App& app, Context* ctx);
+void RegisterForget(CLI::App& app, Context* ctx);  // and prune
+void RegisterStats(CLI::App& app, Context* ctx);
+void RegisterUnlock(CLI::App& app, Context* ctx);
 void RegisterInit(CLI::App& app, Context* ctx);
 void RegisterInspect(CLI::App& app, Context* ctx);
 void RegisterLs(CLI::App& app, Context* ctx);

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   vk::cli::RegisterSnapshots(app, &ctx);
   vk::cli::RegisterLs(app, &ctx);
   vk::cli::RegisterDump(app, &ctx);
+  vk::cli::RegisterForget(app, &ctx);
+  vk::cli::RegisterStats(app, &ctx);
+  vk::cli::RegisterUnlock(app, &ctx);
   vk::cli::RegisterCat(app, &ctx);
   vk::cli::RegisterInspect(app, &ctx);
   vk::cli::RegisterVerify(app, &ctx);

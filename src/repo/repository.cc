@@ -157,12 +157,8 @@ Result<std::string> Repository::LoadUnpacked(std::string_view dir,
 }
 
 Status Repository::LoadIndex() {
-  std::vector<std::string> ids;
-  VK_RETURN_IF_ERROR(storage_->List(
-      std::string(kIndexDir) + "/", [&](const storage::ObjectInfo& info) {
-        ids.push_back(info.key.substr(std::string(kIndexDir).size() + 1));
-        return Status::Ok();
-      }));
+  VK_ASSIGN_OR_RETURN(std::vector<std::string> ids, ListIds(kIndexDir));
+  loaded_index_files_ = ids;
   for (const std::string& id : ids) {
     VK_ASSIGN_OR_RETURN(std::string json, LoadUnpacked(kIndexDir, id));
     VK_RETURN_IF_ERROR(index_.Merge(json).WithContext("index/" + id));
@@ -208,14 +204,23 @@ Sha256Digest Repository::ChunkerSecret() const {
   return h.Finish();
 }
 
+std::string PackKey(std::string_view pack_id) {
+  return std::string(kDataDir) + "/" + std::string(pack_id.substr(0, 2)) + "/" +
+         std::string(pack_id);
+}
+
+Result<std::string> Repository::StorePack(PackWriter& packer) {
+  std::string pack = packer.Finish();
+  std::string id = IdOf(pack);
+  VK_RETURN_IF_ERROR(storage_->Put(PackKey(id), AsBytes(pack)));
+  pack_bytes_written_ += pack.size();
+  return id;
+}
+
 Status Repository::WritePack(PackWriter& packer) {
   if (packer.count() == 0) return Status::Ok();
   std::vector<PackedBlob> blobs = packer.blobs();
-  std::string pack = packer.Finish();
-  std::string id = IdOf(pack);
-  VK_RETURN_IF_ERROR(storage_->Put(
-      std::string(kDataDir) + "/" + id.substr(0, 2) + "/" + id, AsBytes(pack)));
-  pack_bytes_written_ += pack.size();
+  VK_ASSIGN_OR_RETURN(std::string id, StorePack(packer));
   std::unique_lock lock(blobs_mu_);
   for (const PackedBlob& b : blobs) {
     index_.Add(id, b);
@@ -240,8 +245,7 @@ Status Repository::DiscardUnindexed() {
   std::unique_lock lock(blobs_mu_);
   for (const auto& [pack_id, blobs] : unindexed_) {
     for (const PackedBlob& b : blobs) index_.Remove(b.type, b.id);
-    Status st = storage_->Remove(std::string(kDataDir) + "/" +
-                                 pack_id.substr(0, 2) + "/" + pack_id);
+    Status st = storage_->Remove(PackKey(pack_id));
     if (!st.ok() && first.ok()) first = st;
   }
   unindexed_.clear();
@@ -258,8 +262,7 @@ Result<std::string> Repository::LoadBlob(BlobType type,
     return NotFound(std::string(BlobTypeName(type)) + " blob " + HexEncode(id) +
                     " is not in the index");
   }
-  std::string key =
-      std::string(kDataDir) + "/" + e->pack_id.substr(0, 2) + "/" + e->pack_id;
+  std::string key = PackKey(e->pack_id);
   StringSink stored;
   VK_RETURN_IF_ERROR(
       storage_->Get(key, e->blob.offset, e->blob.length, stored));

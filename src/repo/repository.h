@@ -40,6 +40,9 @@ struct InitOptions {
   std::string created;  // RFC 3339, from the caller's clock
 };
 
+// "data/<first two hex digits>/<pack id>".
+std::string PackKey(std::string_view pack_id);
+
 class Repository {
  public:
   // Fails with kFailedPrecondition if a repository (a `config`) exists.
@@ -103,6 +106,13 @@ class Repository {
   // Fetches, decrypts, decompresses and verifies one blob.
   Result<std::string> LoadBlob(BlobType type, const Sha256Digest& id);
   const Index& index() const { return index_; }
+  // The index files LoadIndex read.
+  const std::vector<std::string>& loaded_index_files() const {
+    return loaded_index_files_;
+  }
+  // Finishes `packer` and stores the pack; returns its ID. The index is
+  // not touched (prune builds its own).
+  Result<std::string> StorePack(PackWriter& packer);
   void set_pack_size_for_test(size_t bytes) { pack_size_ = bytes; }
 
  private:
@@ -128,6 +138,7 @@ class Repository {
   std::vector<PackBlobs> unindexed_;               // written, not yet indexed
   size_t pack_size_ = 16 << 20;
   uint64_t pack_bytes_written_ = 0;
+  std::vector<std::string> loaded_index_files_;
 };
 
 }  // namespace vk::repo
