@@ -10,7 +10,9 @@
 // pipeline only probes every 16th new chunk until it pays again.
 //
 // Memory is bounded: Submit() blocks while `max_in_flight_bytes` of chunks
-// are queued or being worked on.
+// are queued or being worked on. Chunks travel in batches of about
+// kBatchBytes: with 8 KiB chunks, a thread hand-off per chunk would cost as
+// much CPU as hashing it.
 #ifndef VAULTKEEP_BACKUP_BLOB_PIPELINE_H_
 #define VAULTKEEP_BACKUP_BLOB_PIPELINE_H_
 
@@ -55,14 +57,22 @@ class BlobPipeline {
   const PipelineStats& stats() const { return stats_; }
 
  private:
-  struct Job {
+  static constexpr size_t kBatchBytes = 256 << 10;
+  static constexpr size_t kBatchChunks = 64;
+  struct Item {
     std::string chunk;
-    std::vector<Sha256Digest>* content;
     size_t size = 0;
-    bool done = false;
     Sha256Digest id;
     std::optional<repo::SealedBlob> sealed;  // set if the blob is new
   };
+  struct Job {
+    std::vector<Item> items;
+    std::vector<Sha256Digest>* content = nullptr;
+    size_t size = 0;
+    bool done = false;
+  };
+  // Queues the open batch (mu_ held).
+  void QueueBatch();
   void Work();
   bool ShouldCompress();
   void ReportCompression(bool paid);
@@ -79,6 +89,7 @@ class BlobPipeline {
   std::condition_variable done_cv_;         // caller: a job finished
   std::deque<std::shared_ptr<Job>> order_;  // submitted, not committed
   std::deque<std::shared_ptr<Job>> todo_;   // not yet taken by a worker
+  std::shared_ptr<Job> batch_;              // being filled by Submit
   size_t in_flight_bytes_ = 0;
   bool stop_ = false;
   std::vector<std::thread> workers_;

@@ -137,6 +137,7 @@ Status RunBackup(const BackupOptions& o) {
     j["chunks"] = r->state.chunks;
     j["new_chunks"] = r->state.new_chunks;
     j["new_bytes"] = r->state.new_bytes;
+    j["compressed_chunks"] = r->state.compressed_chunks;
     j["added_bytes"] = r->added_bytes;
     j["seconds"] = secs;
     PrintOut(j.dump(2) + "\n");

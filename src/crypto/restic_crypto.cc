@@ -16,51 +16,70 @@ namespace {
 using CipherCtx =
     std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
-// AES-CTR is its own inverse.
-std::string AesCtr(ByteSpan key, ByteSpan iv, ByteSpan in) {
+// Fetched once: an implicit fetch per call costs more than sealing a
+// small blob (OpenSSL 3). The objects are immutable and thread-safe.
+const EVP_CIPHER* Aes256Ctr() {
+  static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-CTR", nullptr);
+  return c;
+}
+const EVP_CIPHER* Aes128Ecb() {
+  static EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+  return c;
+}
+EVP_MAC* Poly1305() {
+  static EVP_MAC* m = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_POLY1305, nullptr);
+  return m;
+}
+
+// AES-CTR is its own inverse. Writes in.size() bytes to `out`.
+void AesCtrInto(ByteSpan key, ByteSpan iv, ByteSpan in, uint8_t* out) {
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-  std::string out(in.size(), '\0');
   int len = 0, fin = 0;
-  auto* o = reinterpret_cast<unsigned char*>(out.data());
-  VK_CHECK(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_ctr(), nullptr, key.data(),
+  VK_CHECK(EVP_EncryptInit_ex(ctx.get(), Aes256Ctr(), nullptr, key.data(),
                               iv.data()) == 1);
   size_t done = 0;
   while (done < in.size()) {
     int piece = static_cast<int>(std::min<size_t>(in.size() - done, 1 << 30));
-    VK_CHECK(EVP_EncryptUpdate(ctx.get(), o + done, &len, in.data() + done,
+    VK_CHECK(EVP_EncryptUpdate(ctx.get(), out + done, &len, in.data() + done,
                                piece) == 1);
     done += static_cast<size_t>(len);
   }
-  VK_CHECK(EVP_EncryptFinal_ex(ctx.get(), o + done, &fin) == 1);
+  VK_CHECK(EVP_EncryptFinal_ex(ctx.get(), out + done, &fin) == 1);
+}
+
+std::string AesCtr(ByteSpan key, ByteSpan iv, ByteSpan in) {
+  std::string out(in.size(), '\0');
+  AesCtrInto(key, iv, in, reinterpret_cast<uint8_t*>(out.data()));
   return out;
 }
 
-// Poly1305-AES: key r || AES-128_k(nonce), over `msg`.
-std::string Poly1305Aes(const ResticKey& key, ByteSpan nonce, ByteSpan msg) {
+// Poly1305-AES: key r || AES-128_k(nonce), over `msg`; 16 bytes to `tag`.
+void Poly1305AesInto(const ResticKey& key, ByteSpan nonce, ByteSpan msg,
+                     uint8_t* tag) {
   uint8_t one_time[32];
   std::memcpy(one_time, key.mac_r.data(), 16);
   CipherCtx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
   int len = 0;
   VK_CHECK(
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_128_ecb(), nullptr,
+      EVP_EncryptInit_ex(ctx.get(), Aes128Ecb(), nullptr,
                          reinterpret_cast<const uint8_t*>(key.mac_k.data()),
                          nullptr) == 1);
   EVP_CIPHER_CTX_set_padding(ctx.get(), 0);
   VK_CHECK(
       EVP_EncryptUpdate(ctx.get(), one_time + 16, &len, nonce.data(), 16) == 1);
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_POLY1305, nullptr);
-  VK_CHECK(mac != nullptr);
-  EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(mac);
-  std::string tag(16, '\0');
+  VK_CHECK(Poly1305() != nullptr);
+  EVP_MAC_CTX* mctx = EVP_MAC_CTX_new(Poly1305());
   size_t tag_len = 0;
   VK_CHECK(EVP_MAC_init(mctx, one_time, sizeof(one_time), nullptr) == 1);
   VK_CHECK(EVP_MAC_update(mctx, msg.data(), msg.size()) == 1);
-  VK_CHECK(EVP_MAC_final(mctx, reinterpret_cast<unsigned char*>(tag.data()),
-                         &tag_len, tag.size()) == 1 &&
-           tag_len == 16);
+  VK_CHECK(EVP_MAC_final(mctx, tag, &tag_len, 16) == 1 && tag_len == 16);
   EVP_MAC_CTX_free(mctx);
-  EVP_MAC_free(mac);
   OPENSSL_cleanse(one_time, sizeof(one_time));
+}
+
+std::string Poly1305Aes(const ResticKey& key, ByteSpan nonce, ByteSpan msg) {
+  std::string tag(16, '\0');
+  Poly1305AesInto(key, nonce, msg, reinterpret_cast<uint8_t*>(tag.data()));
   return tag;
 }
 
@@ -73,9 +92,12 @@ ResticKey ResticKey::Random() {
 std::string ResticSealWithIv(const ResticKey& key, ByteSpan iv,
                              ByteSpan plaintext) {
   VK_CHECK(key.valid() && iv.size() == kResticIvSize);
-  std::string out(AsChars(iv));
-  out += AesCtr(AsBytes(key.encrypt), iv, plaintext);
-  out += Poly1305Aes(key, iv, AsBytes(std::string_view(out).substr(16)));
+  std::string out(16 + plaintext.size() + 16, '\0');
+  auto* o = reinterpret_cast<uint8_t*>(out.data());
+  std::memcpy(o, iv.data(), 16);
+  AesCtrInto(AsBytes(key.encrypt), iv, plaintext, o + 16);
+  Poly1305AesInto(key, iv, ByteSpan(o + 16, plaintext.size()),
+                  o + 16 + plaintext.size());
   return out;
 }
 

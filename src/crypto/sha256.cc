@@ -3,11 +3,20 @@
 #include <openssl/evp.h>
 
 namespace vk {
+namespace {
+
+// Fetched once; an implicit fetch per init is a measurable cost per chunk.
+const EVP_MD* Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   VK_CHECK(ctx_ != nullptr);
-  VK_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(),
-                             nullptr) == 1);
+  VK_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Md(), nullptr) ==
+           1);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
@@ -22,14 +31,17 @@ Sha256Digest Sha256::Finish() {
   unsigned int len = 0;
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   VK_CHECK(EVP_DigestFinal_ex(ctx, out.data(), &len) == 1 && len == 32);
-  VK_CHECK(EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1);
+  VK_CHECK(EVP_DigestInit_ex(ctx, Md(), nullptr) == 1);
   return out;
 }
 
 Sha256Digest Sha256::Of(ByteSpan data) {
-  Sha256 h;
-  h.Update(data);
-  return h.Finish();
+  Sha256Digest out;
+  unsigned int len = 0;
+  VK_CHECK(EVP_Digest(data.data(), data.size(), out.data(), &len, Md(),
+                      nullptr) == 1 &&
+           len == 32);
+  return out;
 }
 
 std::string HexEncode(ByteSpan data) {

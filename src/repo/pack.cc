@@ -23,10 +23,11 @@ std::string_view BlobTypeName(BlobType t) {
 }
 
 SealedBlob SealBlob(const crypto::ResticKey& key, BlobType type,
-                    const Sha256Digest& id, ByteSpan plaintext, bool compress) {
+                    const Sha256Digest& id, ByteSpan plaintext, bool compress,
+                    int level) {
   SealedBlob b{.type = type, .id = id};
   if (compress) {
-    std::string z = ZstdCompress(plaintext);
+    std::string z = ZstdCompress(plaintext, level);
     if (z.size() + plaintext.size() / 32 < plaintext.size()) {
       b.sealed = crypto::ResticSeal(key, AsBytes(z));
       b.uncompressed_length = static_cast<uint32_t>(plaintext.size());

@@ -43,10 +43,11 @@ struct SealedBlob {
   uint32_t uncompressed_length = 0;
 };
 
-// zstd level 3 (restic's "auto"); the frame is kept only when it saves at
-// least 1/32 of the bytes, otherwise the blob is sealed raw.
+// zstd at `level` (3 is restic's "auto"); the frame is kept only when it
+// saves at least 1/32 of the bytes, otherwise the blob is sealed raw.
 SealedBlob SealBlob(const crypto::ResticKey& key, BlobType type,
-                    const Sha256Digest& id, ByteSpan plaintext, bool compress);
+                    const Sha256Digest& id, ByteSpan plaintext, bool compress,
+                    int level = 3);
 
 class PackWriter {
  public:

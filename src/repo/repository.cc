@@ -220,7 +220,10 @@ Result<std::string> Repository::StorePack(PackWriter& packer) {
 Status Repository::WritePack(PackWriter& packer) {
   if (packer.count() == 0) return Status::Ok();
   std::vector<PackedBlob> blobs = packer.blobs();
-  VK_ASSIGN_OR_RETURN(std::string id, StorePack(packer));
+  std::string pack = packer.Finish();
+  std::string id = IdOf(pack);
+  pack_bytes_written_ += pack.size();
+  VK_RETURN_IF_ERROR(uploader_.Enqueue(PackKey(id), std::move(pack)));
   std::unique_lock lock(blobs_mu_);
   for (const PackedBlob& b : blobs) {
     index_.Add(id, b);
@@ -233,6 +236,7 @@ Status Repository::WritePack(PackWriter& packer) {
 Result<std::string> Repository::Flush() {
   VK_RETURN_IF_ERROR(WritePack(data_packer_));
   VK_RETURN_IF_ERROR(WritePack(tree_packer_));
+  VK_RETURN_IF_ERROR(uploader_.Wait());  // packs before the index
   if (unindexed_.empty()) return std::string();
   VK_ASSIGN_OR_RETURN(std::string id,
                       SaveUnpacked(kIndexDir, Index::Encode(unindexed_)));
@@ -241,6 +245,7 @@ Result<std::string> Repository::Flush() {
 }
 
 Status Repository::DiscardUnindexed() {
+  (void)uploader_.Wait();  // a failed upload left nothing to remove
   Status first = Status::Ok();
   std::unique_lock lock(blobs_mu_);
   for (const auto& [pack_id, blobs] : unindexed_) {

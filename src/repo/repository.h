@@ -19,6 +19,7 @@
 #include "repo/index.h"
 #include "repo/key_file.h"
 #include "repo/pack.h"
+#include "repo/pack_uploader.h"
 #include "storage/storage.h"
 
 namespace vk::repo {
@@ -95,6 +96,8 @@ class Repository {
   Result<bool> SaveSealedBlob(SealedBlob blob);
   // Bytes of packs written since Open (pack files as stored).
   uint64_t pack_bytes_written() const { return pack_bytes_written_; }
+  // Packs are written on a background thread (PackUploader); a blob is
+  // readable with LoadBlob only after the Flush that indexes it.
   // Writes the open packs, then one index file for every pack written since
   // the last Flush. Returns the index file's ID ("" if nothing was new).
   Result<std::string> Flush();
@@ -139,6 +142,7 @@ class Repository {
   size_t pack_size_ = 16 << 20;
   uint64_t pack_bytes_written_ = 0;
   std::vector<std::string> loaded_index_files_;
+  PackUploader uploader_{storage_.get()};  // after storage_: uses it
 };
 
 }  // namespace vk::repo
