@@ -143,6 +143,8 @@ Status RunBackup(const BackupOptions& o) {
     PrintOut(j.dump(2) + "\n");
     return Status::Ok();
   }
+  char secs_text[32];
+  std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
   PrintOut("snapshot " + r->snapshot_id.substr(0, 8) + " saved: Vault index " +
            std::to_string(m.index) + ", term " + std::to_string(m.term) + ", " +
            std::to_string(m.records) + " records\n" + "  state.bin " +
@@ -151,8 +153,7 @@ Status RunBackup(const BackupOptions& o) {
            std::to_string(r->state.new_chunks) + " new (" +
            HumanBytes(r->state.new_bytes) + ")\n" + "  added " +
            HumanBytes(r->added_bytes) + " to the repository in " +
-           std::to_string(static_cast<int>(secs * 10) / 10.0).substr(0, 5) +
-           " s\n");
+           secs_text + " s\n");
   return Status::Ok();
 }
 
