@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crypto/sha256_batch.h"
+
 namespace vk::backup {
 namespace {
 
@@ -59,9 +61,14 @@ void BlobPipeline::Work() {
     todo_.pop_front();
     lock.unlock();
 
-    for (Item& item : job->items) {
-      ByteSpan data = AsBytes(item.chunk);
-      item.id = Sha256::Of(data);
+    std::vector<ByteSpan> spans;
+    for (const Item& item : job->items) spans.push_back(AsBytes(item.chunk));
+    std::vector<Sha256Digest> ids(spans.size());
+    Sha256Batch(spans, ids.data());
+    for (size_t k = 0; k < job->items.size(); ++k) {
+      Item& item = job->items[k];
+      ByteSpan data = spans[k];
+      item.id = ids[k];
       if (!repo_->HasBlob(repo::BlobType::kData, item.id)) {
         bool try_zstd;
         {

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <thread>
 
+#include "crypto/sha256_batch.h"
+
 namespace vk::backup {
 namespace {
 
@@ -50,13 +52,26 @@ Result<std::string> FetchSegment(repo::Repository& repo, const Segment& s) {
   if (stored.data().size() != s.length) {
     return Corruption(key + ": short read (pack truncated?)");
   }
-  std::string out;
+  std::vector<std::string> plain;
+  plain.reserve(s.blobs.size());
   for (const repo::PackedBlob& b : s.blobs) {
     ByteSpan sealed =
         AsBytes(stored.data()).subspan(b.offset - s.offset, b.length);
-    auto plain = repo::OpenBlob(repo.key(), b, sealed);
-    if (!plain.ok()) return plain.status().WithContext(key);
-    out += *plain;
+    auto p = repo::OpenBlob(repo.key(), b, sealed, /*check_id=*/false);
+    if (!p.ok()) return p.status().WithContext(key);
+    plain.push_back(std::move(*p));
+  }
+  // Every ID is checked before any byte of the segment is handed on.
+  std::vector<ByteSpan> spans;
+  for (const std::string& p : plain) spans.push_back(AsBytes(p));
+  std::vector<Sha256Digest> ids(spans.size());
+  Sha256Batch(spans, ids.data());
+  std::string out;
+  for (size_t i = 0; i < plain.size(); ++i) {
+    if (ids[i] != s.blobs[i].id) {
+      return repo::BlobIdMismatch(s.blobs[i]).WithContext(key);
+    }
+    out += plain[i];
   }
   return out;
 }

@@ -19,7 +19,7 @@ namespace vk::backup {
 
 struct StreamOptions {
   int threads = 0;               // 0: one per core, at least 2
-  size_t max_segment = 4 << 20;  // bytes fetched by one ranged read
+  size_t max_segment = 1 << 20;  // bytes fetched by one ranged read
   size_t window_segments = 0;    // 0: 2 per thread + 2
 };
 

@@ -118,8 +118,14 @@ Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
   return out;
 }
 
+Status BlobIdMismatch(const PackedBlob& blob) {
+  return Corruption("blob " + HexEncode(blob.id) +
+                    " does not match its ID (damaged data)");
+}
+
 Result<std::string> OpenBlob(const crypto::ResticKey& key,
-                             const PackedBlob& blob, ByteSpan stored) {
+                             const PackedBlob& blob, ByteSpan stored,
+                             bool check_id) {
   VK_ASSIGN_OR_RETURN(std::string plain, crypto::ResticOpen(key, stored));
   if (blob.uncompressed_length != 0) {
     VK_ASSIGN_OR_RETURN(
@@ -129,9 +135,8 @@ Result<std::string> OpenBlob(const crypto::ResticKey& key,
                         " decompresses to the wrong length");
     }
   }
-  if (Sha256::Of(AsBytes(plain)) != blob.id) {
-    return Corruption("blob " + HexEncode(blob.id) +
-                      " does not match its ID (damaged data)");
+  if (check_id && Sha256::Of(AsBytes(plain)) != blob.id) {
+    return BlobIdMismatch(blob);
   }
   return plain;
 }

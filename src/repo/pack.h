@@ -85,9 +85,13 @@ Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
                                           ByteSpan pack);
 
 // Opens one stored blob: MAC, decryption, decompression (when
-// uncompressed_length is set), then the SHA-256 must equal `id`.
+// uncompressed_length is set), then the SHA-256 must equal `id`. A caller
+// that hashes many blobs at once (Sha256Batch) passes check_id = false and
+// must compare the IDs itself, reporting BlobIdMismatch.
 Result<std::string> OpenBlob(const crypto::ResticKey& key,
-                             const PackedBlob& blob, ByteSpan stored);
+                             const PackedBlob& blob, ByteSpan stored,
+                             bool check_id = true);
+Status BlobIdMismatch(const PackedBlob& blob);
 
 }  // namespace vk::repo
 

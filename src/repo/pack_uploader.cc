@@ -1,5 +1,8 @@
 #include "repo/pack_uploader.h"
 
+#include "crypto/sha256.h"
+#include "repo/repository.h"
+
 namespace vk::repo {
 
 PackUploader::~PackUploader() {
@@ -11,12 +14,12 @@ PackUploader::~PackUploader() {
   if (thread_.joinable()) thread_.join();
 }
 
-Status PackUploader::Enqueue(std::string key, std::string bytes) {
+Status PackUploader::Enqueue(std::string bytes, Stored on_stored) {
   std::unique_lock lock(mu_);
   if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
   cv_.wait(lock, [&] { return !error_.ok() || queue_.size() < max_queued_; });
   VK_RETURN_IF_ERROR(error_);
-  queue_.emplace_back(std::move(key), std::move(bytes));
+  queue_.emplace_back(std::move(bytes), std::move(on_stored));
   cv_.notify_all();
   return Status::Ok();
 }
@@ -32,11 +35,17 @@ void PackUploader::Loop() {
   for (;;) {
     cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stop_ and nothing left
-    auto [key, bytes] = std::move(queue_.front());
+    auto [bytes, on_stored] = std::move(queue_.front());
     queue_.pop_front();
     busy_ = true;
+    bool failed = !error_.ok();
     lock.unlock();
-    Status st = error_.ok() ? storage_->Put(key, AsBytes(bytes)) : error_;
+    Status st = Status::Ok();
+    if (!failed) {
+      std::string id = HexEncode(Sha256::Of(AsBytes(bytes)));
+      st = storage_->Put(PackKey(id), AsBytes(bytes));
+      if (st.ok()) on_stored(id);
+    }
     lock.lock();
     busy_ = false;
     if (!st.ok() && error_.ok()) error_ = st;

@@ -221,22 +221,25 @@ Status Repository::WritePack(PackWriter& packer) {
   if (packer.count() == 0) return Status::Ok();
   std::vector<PackedBlob> blobs = packer.blobs();
   std::string pack = packer.Finish();
-  std::string id = IdOf(pack);
   pack_bytes_written_ += pack.size();
-  VK_RETURN_IF_ERROR(uploader_.Enqueue(PackKey(id), std::move(pack)));
-  std::unique_lock lock(blobs_mu_);
-  for (const PackedBlob& b : blobs) {
-    index_.Add(id, b);
-    in_open_packs_.erase(Index::Key(b.type, b.id));
-  }
-  unindexed_.emplace_back(id, std::move(blobs));
-  return Status::Ok();
+  // Blobs stay "in an open pack" (deduplicated, not yet indexed) until the
+  // uploader has stored the pack.
+  return uploader_.Enqueue(
+      std::move(pack), [this, blobs = std::move(blobs)](const std::string& id) {
+        std::unique_lock lock(blobs_mu_);
+        for (const PackedBlob& b : blobs) {
+          index_.Add(id, b);
+          in_open_packs_.erase(Index::Key(b.type, b.id));
+        }
+        unindexed_.emplace_back(id, blobs);
+      });
 }
 
 Result<std::string> Repository::Flush() {
   VK_RETURN_IF_ERROR(WritePack(data_packer_));
   VK_RETURN_IF_ERROR(WritePack(tree_packer_));
   VK_RETURN_IF_ERROR(uploader_.Wait());  // packs before the index
+  std::unique_lock lock(blobs_mu_);
   if (unindexed_.empty()) return std::string();
   VK_ASSIGN_OR_RETURN(std::string id,
                       SaveUnpacked(kIndexDir, Index::Encode(unindexed_)));

@@ -133,7 +133,9 @@ class Repository {
   std::string key_id_;
   RepoConfig config_;
 
-  mutable std::shared_mutex blobs_mu_;  // guards index_ and in_open_packs_
+  // Guards index_, in_open_packs_ and unindexed_ (the uploader thread
+  // updates them when a pack is stored).
+  mutable std::shared_mutex blobs_mu_;
   Index index_;
   PackWriter data_packer_{&key_};
   PackWriter tree_packer_{&key_};
