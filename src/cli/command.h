@@ -22,6 +22,7 @@ struct Context {
 
 void RegisterBackup(CLI::App& app, Context* ctx);
 void RegisterCat(CLI::App& app, Context* ctx);
+void RegisterCheck(CLI::App& app, Context* ctx);
 void RegisterDump(CLI::App& app, Context* ctx);
 void RegisterForget(CLI::App& app, Context* ctx);  // and prune
 void RegisterStats(CLI::App& app, Context* ctx);

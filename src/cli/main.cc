@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   vk::cli::RegisterSnapshots(app, &ctx);
   vk::cli::RegisterLs(app, &ctx);
   vk::cli::RegisterDump(app, &ctx);
+  vk::cli::RegisterCheck(app, &ctx);
   vk::cli::RegisterForget(app, &ctx);
   vk::cli::RegisterStats(app, &ctx);
   vk::cli::RegisterUnlock(app, &ctx);

@@ -74,20 +74,36 @@ std::string PackWriter::Finish() {
   return pack;
 }
 
-Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
-                                          ByteSpan pack) {
-  if (pack.size() < 4 + crypto::kResticOverhead) {
+Result<uint64_t> PackHeaderSpan(uint64_t pack_size, ByteSpan last4) {
+  if (pack_size < 4 + crypto::kResticOverhead || last4.size() != 4) {
     return Corruption("pack is too short for a header");
   }
-  uint32_t hlen = GetU32(pack.data() + pack.size() - 4);
-  if (hlen > kMaxHeaderSize || hlen + 4ull > pack.size() ||
+  uint32_t hlen = GetU32(last4.data());
+  if (hlen > kMaxHeaderSize || hlen + 4ull > pack_size ||
       hlen < crypto::kResticOverhead) {
     return Corruption("pack header length " + std::to_string(hlen) +
                       " does not fit the pack");
   }
-  size_t header_at = pack.size() - 4 - hlen;
-  VK_ASSIGN_OR_RETURN(std::string header,
-                      crypto::ResticOpen(key, pack.subspan(header_at, hlen)));
+  return hlen + 4ull;
+}
+
+Result<std::vector<PackedBlob>> ParsePackTail(const crypto::ResticKey& key,
+                                              uint64_t pack_size,
+                                              ByteSpan tail) {
+  if (tail.size() < 4 || tail.size() > pack_size) {
+    return Corruption("pack is too short for a header");
+  }
+  VK_ASSIGN_OR_RETURN(uint64_t span, PackHeaderSpan(pack_size, tail.last(4)));
+  if (span > tail.size()) {
+    return InvalidArgument("pack tail holds " + std::to_string(tail.size()) +
+                           " bytes but the header needs " +
+                           std::to_string(span));
+  }
+  uint32_t hlen = static_cast<uint32_t>(span - 4);
+  uint64_t header_at = pack_size - span;
+  VK_ASSIGN_OR_RETURN(
+      std::string header,
+      crypto::ResticOpen(key, tail.subspan(tail.size() - span, hlen)));
   std::vector<PackedBlob> out;
   const auto* p = reinterpret_cast<const uint8_t*>(header.data());
   size_t pos = 0;
@@ -116,6 +132,11 @@ Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
                       std::to_string(header_at));
   }
   return out;
+}
+
+Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
+                                          ByteSpan pack) {
+  return ParsePackTail(key, pack.size(), pack);
 }
 
 Status BlobIdMismatch(const PackedBlob& blob) {

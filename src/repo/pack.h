@@ -83,6 +83,17 @@ class PackWriter {
 // before the header (restic's check rejects gaps and trailing bytes).
 Result<std::vector<PackedBlob>> ParsePack(const crypto::ResticKey& key,
                                           ByteSpan pack);
+// The same checks given only the pack's last `tail.size()` bytes (at least
+// the header and its 4-byte length; the whole pack works too) and its total
+// size, so a checker need not read the blobs. kCorruption as ParsePack.
+// Read the last min(pack_size, N) bytes; if the length field asks for more
+// than was read, PackHeaderSpan says how much to read.
+Result<std::vector<PackedBlob>> ParsePackTail(const crypto::ResticKey& key,
+                                              uint64_t pack_size,
+                                              ByteSpan tail);
+// How many trailing bytes hold the header and its length, from the pack's
+// last 4 bytes; kCorruption if that does not fit a pack of `pack_size`.
+Result<uint64_t> PackHeaderSpan(uint64_t pack_size, ByteSpan last4);
 
 // Opens one stored blob: MAC, decryption, decompression (when
 // uncompressed_length is set), then the SHA-256 must equal `id`. A caller
