@@ -23,9 +23,9 @@ Result<std::vector<Segment>> PlanSegments(
     std::string_view what, size_t max_segment) {
   std::vector<Segment> segs;
   for (size_t i = 0; i < content.size(); ++i) {
-    const repo::IndexEntry* e =
+    std::optional<repo::IndexEntry> e =
         repo.index().Find(repo::BlobType::kData, content[i]);
-    if (e == nullptr) {
+    if (!e) {
       return NotFound("data blob " + HexEncode(content[i]) + " (chunk " +
                       std::to_string(i) + " of " + std::string(what) +
                       ") is not in the repository index");

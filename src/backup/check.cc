@@ -442,8 +442,8 @@ class Checker {
       stack.pop_back();
       std::string tree_hex = HexEncode(p.tree);
       if (!trees_seen_.insert(tree_hex).second) continue;
-      const repo::IndexEntry* e = index_.Find(BlobType::kTree, p.tree);
-      if (e == nullptr) {
+      std::optional<repo::IndexEntry> e = index_.Find(BlobType::kTree, p.tree);
+      if (!e) {
         Error("tree " + tree_hex + " referenced by " + where + p.path +
               " is not in the index");
         continue;
@@ -473,7 +473,7 @@ class Checker {
             std::string hex = HexEncode(blob);
             if (!data_seen_.insert(hex).second) continue;
             ++report_.data_blobs_referenced;
-            if (index_.Find(BlobType::kData, blob) == nullptr) {
+            if (!index_.Has(BlobType::kData, blob)) {
               Error("blob " + hex + " referenced by " + where + path +
                     " is not in the index");
             }

@@ -31,19 +31,33 @@ std::string Index::Key(BlobType type, const Sha256Digest& id) {
 }
 
 bool Index::Add(const std::string& pack_id, const PackedBlob& blob) {
-  return entries_.emplace(Key(blob.type, blob.id), IndexEntry{pack_id, blob})
-      .second;
+  BlobKey key{blob.id, blob.type};
+  if (entries_.count(key)) return false;
+  auto [it, fresh] = pack_numbers_.try_emplace(
+      pack_id, static_cast<uint32_t>(pack_ids_.size()));
+  if (fresh) pack_ids_.push_back(pack_id);
+  entries_.emplace(key, Slot{it->second, blob.offset, blob.length,
+                             blob.uncompressed_length});
+  return true;
 }
 
-const IndexEntry* Index::Find(BlobType type, const Sha256Digest& id) const {
-  auto it = entries_.find(Key(type, id));
-  return it == entries_.end() ? nullptr : &it->second;
+std::optional<IndexEntry> Index::Find(BlobType type,
+                                      const Sha256Digest& id) const {
+  auto it = entries_.find(BlobKey{id, type});
+  if (it == entries_.end()) return std::nullopt;
+  const Slot& s = it->second;
+  return IndexEntry{pack_ids_[s.pack], PackedBlob{id, type, s.offset, s.length,
+                                                  s.uncompressed_length}};
 }
 
 std::vector<IndexEntry> Index::Entries() const {
   std::vector<IndexEntry> out;
   out.reserve(entries_.size());
-  for (const auto& [key, e] : entries_) out.push_back(e);
+  for (const auto& [k, s] : entries_) {
+    out.push_back(IndexEntry{
+        pack_ids_[s.pack],
+        PackedBlob{k.id, k.type, s.offset, s.length, s.uncompressed_length}});
+  }
   return out;
 }
 

@@ -7,6 +7,8 @@
 #ifndef VAULTKEEP_REPO_INDEX_H_
 #define VAULTKEEP_REPO_INDEX_H_
 
+#include <cstring>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -23,13 +25,18 @@ struct IndexEntry {
 
 using PackBlobs = std::pair<std::string, std::vector<PackedBlob>>;
 
+// Memory: a few tens of bytes per blob (pack IDs are interned), so the
+// index of a repository holding many GiB of 8 KiB chunks stays small.
 class Index {
  public:
   // Returns false if the blob was already indexed (kept as it was).
   bool Add(const std::string& pack_id, const PackedBlob& blob);
-  const IndexEntry* Find(BlobType type, const Sha256Digest& id) const;
+  bool Has(BlobType type, const Sha256Digest& id) const {
+    return entries_.count(BlobKey{id, type}) > 0;
+  }
+  std::optional<IndexEntry> Find(BlobType type, const Sha256Digest& id) const;
   void Remove(BlobType type, const Sha256Digest& id) {
-    entries_.erase(Key(type, id));
+    entries_.erase(BlobKey{id, type});
   }
   size_t size() const { return entries_.size(); }
   // Every indexed blob, in no particular order.
@@ -43,7 +50,25 @@ class Index {
   static std::string Key(BlobType type, const Sha256Digest& id);
 
  private:
-  std::unordered_map<std::string, IndexEntry> entries_;
+  struct BlobKey {
+    Sha256Digest id;
+    BlobType type;
+    bool operator==(const BlobKey&) const = default;
+  };
+  struct BlobKeyHash {
+    size_t operator()(const BlobKey& k) const {
+      size_t h;
+      std::memcpy(&h, k.id.data(), sizeof h);  // IDs are uniform already
+      return h ^ static_cast<size_t>(k.type);
+    }
+  };
+  struct Slot {
+    uint32_t pack;  // index into pack_ids_
+    uint32_t offset, length, uncompressed_length;
+  };
+  std::vector<std::string> pack_ids_;
+  std::unordered_map<std::string, uint32_t> pack_numbers_;
+  std::unordered_map<BlobKey, Slot, BlobKeyHash> entries_;
 };
 
 }  // namespace vk::repo

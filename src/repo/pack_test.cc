@@ -85,9 +85,11 @@ TEST(IndexTest, EncodeMergeFind) {
   EXPECT_EQ(json.find("\"uncompressed_length\":0"), std::string::npos);
   Index idx;
   ASSERT_TRUE(idx.Merge(json).ok());
-  ASSERT_NE(idx.Find(BlobType::kTree, b.id), nullptr);
+  ASSERT_TRUE(idx.Find(BlobType::kTree, b.id).has_value());
   EXPECT_EQ(idx.Find(BlobType::kTree, b.id)->blob.offset, 40u);
-  EXPECT_EQ(idx.Find(BlobType::kData, b.id), nullptr);  // type matters
+  EXPECT_FALSE(idx.Find(BlobType::kData, b.id).has_value());  // type matters
+  EXPECT_TRUE(idx.Has(BlobType::kTree, b.id));
+  EXPECT_FALSE(idx.Has(BlobType::kData, b.id));
   EXPECT_FALSE(idx.Merge("{\"packs\":[{\"id\":\"zz\",\"blobs\":[]}]}").ok());
   EXPECT_FALSE(idx.Merge("[]").ok());
   // restic's older "supersedes" field is ignored.

@@ -175,7 +175,7 @@ Result<bool> Repository::SaveBlob(BlobType type, ByteSpan plaintext,
 
 bool Repository::HasBlob(BlobType type, const Sha256Digest& id) const {
   std::shared_lock lock(blobs_mu_);
-  return index_.Find(type, id) != nullptr ||
+  return index_.Has(type, id) ||
          in_open_packs_.count(Index::Key(type, id));
 }
 
@@ -183,7 +183,7 @@ Result<bool> Repository::SaveSealedBlob(SealedBlob blob) {
   std::string key = Index::Key(blob.type, blob.id);
   {
     std::unique_lock lock(blobs_mu_);
-    if (index_.Find(blob.type, blob.id) != nullptr ||
+    if (index_.Has(blob.type, blob.id) ||
         !in_open_packs_.insert(key).second) {
       return false;
     }
@@ -265,8 +265,8 @@ Status Repository::DiscardUnindexed() {
 
 Result<std::string> Repository::LoadBlob(BlobType type,
                                          const Sha256Digest& id) {
-  const IndexEntry* e = index_.Find(type, id);
-  if (e == nullptr) {
+  std::optional<IndexEntry> e = index_.Find(type, id);
+  if (!e) {
     return NotFound(std::string(BlobTypeName(type)) + " blob " + HexEncode(id) +
                     " is not in the index");
   }
