@@ -7,11 +7,15 @@
 
 #include "base/time.h"
 #include "repo/go_quote.h"
+#include "repo/json_fields.h"
 
 namespace vk::repo {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using json_fields::Json;
+using json_fields::OptionalId;
+using json_fields::String;
+using json_fields::Unsigned;
 
 constexpr std::string_view kModeled[] = {
     "time",   "parent", "tree",     "paths", "hostname", "username",
@@ -38,38 +42,6 @@ void Strings(std::string_view key, const std::vector<std::string>& v,
     AppendGoJsonString(v[i], out);
   }
   out->push_back(']');
-}
-
-// An optional ID; false if present, not null, and not 64 hex digits.
-bool OptionalId(const Json& o, const char* key,
-                std::optional<Sha256Digest>* out) {
-  auto it = o.find(key);
-  if (it == o.end() || it->is_null()) return true;
-  if (!it->is_string() || it->get_ref<const std::string&>().size() != 64) {
-    return false;
-  }
-  auto raw = HexDecode(it->get<std::string>());
-  if (!raw.ok()) return false;
-  std::memcpy(out->emplace().data(), raw->data(), 32);
-  return true;
-}
-
-bool OptionalString(const Json& o, const char* key, std::string* out) {
-  auto it = o.find(key);
-  if (it == o.end()) return true;
-  if (!it->is_string()) return false;
-  *out = it->get<std::string>();
-  return true;
-}
-
-bool OptionalU32(const Json& o, const char* key, uint32_t* out) {
-  auto it = o.find(key);
-  if (it == o.end()) return true;
-  if (!it->is_number_unsigned() || it->get<uint64_t>() > UINT32_MAX) {
-    return false;
-  }
-  *out = static_cast<uint32_t>(it->get<uint64_t>());
-  return true;
 }
 
 // A list of strings; null counts as empty (Go decodes it to a nil slice).
@@ -146,7 +118,7 @@ Result<SnapshotFile> DecodeSnapshotFile(std::string_view text) try {
   Json j = Json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Bad("not a JSON object");
   SnapshotFile s;
-  if (!j.contains("time") || !OptionalString(j, "time", &s.time) ||
+  if (!j.contains("time") || !String(j, "time", &s.time) ||
       !ParseRfc3339(s.time).ok()) {
     return Bad("missing or invalid time");
   }
@@ -163,12 +135,12 @@ Result<SnapshotFile> DecodeSnapshotFile(std::string_view text) try {
       !OptionalId(j, "original", &s.original)) {
     return Bad("parent or original is not 64 hex digits");
   }
-  if (!OptionalString(j, "hostname", &s.hostname) ||
-      !OptionalString(j, "username", &s.username) ||
-      !OptionalString(j, "program_version", &s.program_version)) {
+  if (!String(j, "hostname", &s.hostname) ||
+      !String(j, "username", &s.username) ||
+      !String(j, "program_version", &s.program_version)) {
     return Bad("hostname, username or program_version is not a string");
   }
-  if (!OptionalU32(j, "uid", &s.uid) || !OptionalU32(j, "gid", &s.gid)) {
+  if (!Unsigned(j, "uid", &s.uid) || !Unsigned(j, "gid", &s.gid)) {
     return Bad("uid or gid is not a 32-bit unsigned integer");
   }
   if (!StringList(j, "excludes", &s.excludes) ||

@@ -7,11 +7,15 @@
 #include <utility>
 
 #include "base/time.h"
+#include "repo/json_fields.h"
 
 namespace vk::repo {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using json_fields::Json;
+using json_fields::ParseId;
+using json_fields::String;
+using json_fields::Unsigned;
 
 // Keys the Node struct models.
 constexpr std::string_view kModeled[] = {
@@ -29,36 +33,6 @@ bool In(std::string_view key, const std::string_view (&list)[N]) {
 }
 
 Status Bad(const std::string& why) { return Corruption("tree blob: " + why); }
-
-bool ParseId(const Json& v, Sha256Digest* out) {
-  if (!v.is_string()) return false;
-  const std::string& s = v.get_ref<const std::string&>();
-  if (s.size() != 64) return false;
-  auto raw = HexDecode(s);
-  if (!raw.ok()) return false;
-  std::memcpy(out->data(), raw->data(), 32);
-  return true;
-}
-
-// Reads an optional unsigned field; false if present with the wrong type.
-template <typename T>
-bool Unsigned(const Json& o, const char* key, T* out) {
-  auto it = o.find(key);
-  if (it == o.end()) return true;
-  if (!it->is_number_unsigned()) return false;  // nlohmann: integers >= 0
-  uint64_t v = it->get<uint64_t>();
-  if (v > std::numeric_limits<T>::max()) return false;
-  *out = static_cast<T>(v);
-  return true;
-}
-
-bool String(const Json& o, const char* key, std::string* out) {
-  auto it = o.find(key);
-  if (it == o.end()) return true;
-  if (!it->is_string()) return false;
-  *out = it->get<std::string>();
-  return true;
-}
 
 void Key(std::string_view key, std::string* out) {
   out->push_back(',');

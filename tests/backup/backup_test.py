@@ -14,12 +14,11 @@ import os
 import subprocess
 import sys
 import tarfile
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (PW, clean_env, gen_snapshot, read,  # noqa: E402
-                     require_binaries, restic, vk)
+from vk_util import (PW, RepoTestCase, clean_env, gen_snapshot,  # noqa: E402
+                     read, repo_files, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
 
@@ -33,20 +32,12 @@ def entries(snap_path):
     return out
 
 
-def repo_files(repo):
-    found = set()
-    for d, _, files in os.walk(repo):
-        for f in files:
-            found.add(os.path.relpath(os.path.join(d, f), repo))
-    return found
+class BackupTest(RepoTestCase):
+    PREFIX = "vk-backup-"
 
-
-class BackupTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        require_binaries()
-        cls._tmp = tempfile.TemporaryDirectory(prefix="vk-backup-")
-        cls.tmp = cls._tmp.name
+        super().setUpClass()
         cls.snap1 = gen_snapshot(os.path.join(cls.tmp, "day1.snap"),
                                  "--size", "6M", "--seed", "11")
         cls.snap2 = gen_snapshot(os.path.join(cls.tmp, "day2.snap"),
@@ -54,30 +45,12 @@ class BackupTest(unittest.TestCase):
                                  "--insert", "0.1", "--delete", "0.1",
                                  "--seed", "12")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
-
     def setUp(self):
-        self._dir = tempfile.TemporaryDirectory(dir=self.tmp)
-        self.dir = self._dir.name
-        self.repo = os.path.join(self.dir, "repo")
-        r = vk("init", "-r", self.repo, env=ENV)
-        self.assertEqual(r.returncode, 0, r.stderr)
-
-    def tearDown(self):
-        self._dir.cleanup()
-
-    def backup(self, snap, *args, code=0):
-        r = vk("backup", "-r", self.repo, "--snapshot-file", snap, "--json",
-               *args, env=ENV)
-        self.assertEqual(r.returncode, code, r.stderr)
-        return json.loads(r.stdout) if code == 0 else r
+        super().setUp()
+        self.init_repo()
 
     def snapshots(self):
-        r = vk("snapshots", "-r", self.repo, "--json", env=ENV)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return json.loads(r.stdout)
+        return self.vk_json("snapshots")
 
     def dump(self, snap_id, out):
         return vk("dump", "-r", self.repo, snap_id, "-o", out, env=ENV)

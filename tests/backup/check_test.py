@@ -10,12 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (PW, clean_env, gen_snapshot, read,  # noqa: E402
-                     require_binaries, restic, vk)
+from vk_util import (PW, RepoTestCase, clean_env,  # noqa: E402
+                     gen_snapshot, read, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
 
@@ -48,40 +47,21 @@ def remove(path):
     os.remove(path)
 
 
-class CheckTest(unittest.TestCase):
+class CheckTest(RepoTestCase):
+    PREFIX = "vk-check-"
+
     @classmethod
     def setUpClass(cls):
-        require_binaries()
-        cls._tmp = tempfile.TemporaryDirectory(prefix="vk-check-")
-        cls.tmp = cls._tmp.name
+        super().setUpClass()
         cls.snap1 = gen_snapshot(os.path.join(cls.tmp, "day1.snap"),
                                  "--size", "2M", "--seed", "21")
         cls.snap2 = gen_snapshot(os.path.join(cls.tmp, "day2.snap"),
                                  "--from", cls.snap1, "--rewrite", "5",
                                  "--seed", "22")
 
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
-
-    def setUp(self):
-        self._dir = tempfile.TemporaryDirectory(dir=self.tmp)
-        self.dir = self._dir.name
-        self.repo = os.path.join(self.dir, "repo")
-
-    def tearDown(self):
-        self._dir.cleanup()
-
     def vk_repo(self):
-        r = vk("init", "-r", self.repo, env=ENV)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.init_repo()
         self.backup(self.snap1)
-
-    def backup(self, snap):
-        r = vk("backup", "-r", self.repo, "--snapshot-file", snap, "--json",
-               env=ENV)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        return json.loads(r.stdout)
 
     def check(self, *args, code):
         r = vk("check", "-r", self.repo, *args, env=ENV)

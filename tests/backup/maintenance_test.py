@@ -10,23 +10,22 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (BIN, PW, clean_env, gen_snapshot,  # noqa: E402
-                     require_binaries, restic, vk)
+from vk_util import (BIN, PW, RepoTestCase, clean_env,  # noqa: E402
+                     gen_snapshot, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
 
 
-class MaintenanceTest(unittest.TestCase):
+class MaintenanceTest(RepoTestCase):
+    PREFIX = "vk-maint-"
+
     @classmethod
     def setUpClass(cls):
-        require_binaries()
-        cls._tmp = tempfile.TemporaryDirectory(prefix="vk-maint-")
-        cls.tmp = cls._tmp.name
+        super().setUpClass()
         cls.snaps = [gen_snapshot(os.path.join(cls.tmp, "d0.snap"),
                                   "--size", "3M", "--seed", "21")]
         for i in range(1, 4):
@@ -34,28 +33,16 @@ class MaintenanceTest(unittest.TestCase):
                 os.path.join(cls.tmp, f"d{i}.snap"), "--from",
                 cls.snaps[-1], "--rewrite", "2", "--seed", str(21 + i)))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
-
     def setUp(self):
-        self._dir = tempfile.TemporaryDirectory(dir=self.tmp)
-        self.dir = self._dir.name
-        self.repo = os.path.join(self.dir, "repo")
-        r = vk("init", "-r", self.repo, env=ENV)
-        self.assertEqual(r.returncode, 0, r.stderr)
-
-    def tearDown(self):
-        self._dir.cleanup()
+        super().setUp()
+        self.init_repo()
 
     def vkj(self, *args, code=0):
-        r = vk(*args, "-r", self.repo, "--json", env=ENV)
-        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
-        return json.loads(r.stdout) if code == 0 else r
+        return self.vk_json(*args, code=code)
 
     def backup(self, snap, day):
-        return self.vkj("backup", "--snapshot-file", snap, "--time",
-                        f"2024-05-{day:02d}T02:00:00Z")
+        return self.vk_json("backup", "--snapshot-file", snap, "--time",
+                            f"2024-05-{day:02d}T02:00:00Z")
 
     def restic_check(self):
         r = restic("-r", self.repo, "check", "--read-data")

@@ -3,9 +3,12 @@ and gen-snapshot as real processes with a clean environment (no inherited
 RESTIC_* / VAULTKEEP_* variables) and no controlling terminal, so a
 password prompt fails fast instead of waiting for a keyboard."""
 
+import json
 import os
 import shutil
 import subprocess
+import tempfile
+import unittest
 
 BIN = os.environ.get("VK_BIN")
 RESTIC = shutil.which("restic")
@@ -54,3 +57,51 @@ def require_binaries():
         raise SystemExit("VK_BIN is not set (run through ctest)")
     if not RESTIC:
         raise SystemExit("restic is not installed (scripts/test installs it)")
+
+
+def repo_files(repo, sub=""):
+    """Sorted paths (relative to `repo`) of every file under repo/sub."""
+    found = []
+    for d, _, files in os.walk(os.path.join(repo, sub)):
+        found += [os.path.relpath(os.path.join(d, f), repo) for f in files]
+    return sorted(found)
+
+
+class RepoTestCase(unittest.TestCase):
+    """A class-wide scratch folder (self.tmp) for generated archives and,
+    per test, a folder (self.dir) with a path for a repository (self.repo);
+    `init_repo()` creates it. vk_json() runs a command on it with --json."""
+
+    PREFIX = "vk-test-"
+    ENV = clean_env(VAULTKEEP_PASSWORD=PW)
+
+    @classmethod
+    def setUpClass(cls):
+        require_binaries()
+        cls._tmp = tempfile.TemporaryDirectory(prefix=cls.PREFIX)
+        cls.tmp = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def setUp(self):
+        self._dir = tempfile.TemporaryDirectory(dir=self.tmp)
+        self.dir = self._dir.name
+        self.repo = os.path.join(self.dir, "repo")
+
+    def tearDown(self):
+        self._dir.cleanup()
+
+    def init_repo(self):
+        r = vk("init", "-r", self.repo, env=self.ENV)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def vk_json(self, *args, code=0):
+        r = vk(*args, "-r", self.repo, "--json", env=self.ENV)
+        self.assertEqual(r.returncode, code, r.stdout + r.stderr)
+        return json.loads(r.stdout) if code == 0 else r
+
+    def backup(self, snap, *args, code=0):
+        return self.vk_json("backup", "--snapshot-file", snap, *args,
+                            code=code)
