@@ -10,8 +10,6 @@ namespace {
 using repo::BlobType;
 using repo::Index;
 
-// restic starts a new index file after this many blobs.
-constexpr size_t kIndexMaxBlobs = 50000;
 constexpr int kMaxTreeDepth = 256;
 
 Status WalkTree(repo::Repository& repo, const Sha256Digest& id, int depth,
@@ -188,7 +186,7 @@ Result<PruneReport> Prune(repo::Repository& repo, const PruneOptions& o) {
   for (auto& pb : kept) {
     batch_blobs += pb.second.size();
     batch.push_back(std::move(pb));
-    if (batch_blobs >= kIndexMaxBlobs) VK_RETURN_IF_ERROR(write_batch());
+    if (batch_blobs >= repo::kIndexMaxBlobs) VK_RETURN_IF_ERROR(write_batch());
   }
   VK_RETURN_IF_ERROR(write_batch());
 

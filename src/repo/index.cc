@@ -105,27 +105,49 @@ Status Index::Merge(std::string_view text) {
   return Status::Ok();
 }
 
+// Written by hand rather than through a JSON DOM: a DOM costs several
+// hundred bytes per blob, and an index file holds up to kIndexMaxBlobs.
 std::string Index::Encode(const std::vector<PackBlobs>& packs) {
-  nlohmann::ordered_json j;
-  j["packs"] = nlohmann::ordered_json::array();
+  std::string out = "{\"packs\":[";
+  bool first_pack = true;
   for (const auto& [pack_id, blobs] : packs) {
-    nlohmann::ordered_json p;
-    p["id"] = pack_id;
-    p["blobs"] = nlohmann::ordered_json::array();
-    for (const PackedBlob& b : blobs) {
-      nlohmann::ordered_json e;
-      e["id"] = HexEncode(b.id);
-      e["type"] = BlobTypeName(b.type);
-      e["offset"] = b.offset;
-      e["length"] = b.length;
+    if (!first_pack) out += ',';
+    first_pack = false;
+    out += "{\"id\":\"" + pack_id + "\",\"blobs\":[";
+    for (size_t i = 0; i < blobs.size(); ++i) {
+      const PackedBlob& b = blobs[i];
+      if (i) out += ',';
+      out += "{\"id\":\"";
+      out += HexEncode(b.id);
+      out += "\",\"type\":\"";
+      out += BlobTypeName(b.type);
+      out += "\",\"offset\":" + std::to_string(b.offset) +
+             ",\"length\":" + std::to_string(b.length);
       if (b.uncompressed_length != 0) {
-        e["uncompressed_length"] = b.uncompressed_length;
+        out += ",\"uncompressed_length\":" +
+               std::to_string(b.uncompressed_length);
       }
-      p["blobs"].push_back(std::move(e));
+      out += '}';
     }
-    j["packs"].push_back(std::move(p));
+    out += "]}";
   }
-  return j.dump();
+  out += "]}";
+  return out;
+}
+
+std::vector<std::vector<PackBlobs>> Index::SplitForFiles(
+    std::vector<PackBlobs> packs) {
+  std::vector<std::vector<PackBlobs>> files;
+  size_t in_file = kIndexMaxBlobs;
+  for (auto& pb : packs) {
+    if (in_file + pb.second.size() > kIndexMaxBlobs && in_file > 0) {
+      files.emplace_back();
+      in_file = 0;
+    }
+    in_file += pb.second.size();
+    files.back().push_back(std::move(pb));
+  }
+  return files;
 }
 
 }  // namespace vk::repo

@@ -25,6 +25,10 @@ struct IndexEntry {
 
 using PackBlobs = std::pair<std::string, std::vector<PackedBlob>>;
 
+// restic starts a new index file after this many blobs; files stay small
+// enough to parse with bounded memory.
+inline constexpr size_t kIndexMaxBlobs = 50000;
+
 // Memory: a few tens of bytes per blob (pack IDs are interned), so the
 // index of a repository holding many GiB of 8 KiB chunks stays small.
 class Index {
@@ -46,6 +50,10 @@ class Index {
   Status Merge(std::string_view json);
 
   static std::string Encode(const std::vector<PackBlobs>& packs);
+  // Groups packs into index files of at most kIndexMaxBlobs blobs each (a
+  // pack is never split; one larger than the limit gets a file alone).
+  static std::vector<std::vector<PackBlobs>> SplitForFiles(
+      std::vector<PackBlobs> packs);
   // The map key of a blob: type tag + raw ID.
   static std::string Key(BlobType type, const Sha256Digest& id);
 

@@ -139,3 +139,50 @@ TEST(RepositoryBlobTest, SaveFlushReloadDedupAndPackSplitting) {
 
 }  // namespace
 }  // namespace vk::repo
+
+namespace vk::repo {
+namespace {
+
+TEST(IndexTest, SplitForFilesKeepsPacksWholeAndFilesBounded) {
+  std::vector<PackBlobs> packs;
+  for (int i = 0; i < 7; ++i) {
+    packs.emplace_back(std::string(64, 'a' + i),
+                       std::vector<PackedBlob>(i == 3 ? 60000 : 20000));
+  }
+  auto files = Index::SplitForFiles(packs);
+  size_t total_packs = 0;
+  for (const auto& f : files) {
+    size_t blobs = 0;
+    for (const auto& p : f) blobs += p.second.size();
+    EXPECT_TRUE(blobs <= kIndexMaxBlobs || f.size() == 1);
+    total_packs += f.size();
+  }
+  EXPECT_EQ(total_packs, packs.size());
+  // 20k+20k | 20k | 60k alone | 20k+20k | 20k
+  EXPECT_EQ(files.size(), 5u);
+  EXPECT_TRUE(Index::SplitForFiles({}).empty());
+}
+
+TEST(IndexTest, EncodeParsesBack) {
+  PackedBlob a{}, b{};
+  a.id[0] = 1;
+  a.offset = 5;
+  a.length = 77;
+  b.id[0] = 2;
+  b.type = BlobType::kTree;
+  b.length = 9;
+  b.uncompressed_length = 100;
+  std::string json = Index::Encode({{std::string(64, 'c'), {a, b}}});
+  Index idx;
+  ASSERT_TRUE(idx.Merge(json).ok()) << json;
+  auto fa = idx.Find(BlobType::kData, a.id);
+  ASSERT_TRUE(fa.has_value());
+  EXPECT_EQ(fa->pack_id, std::string(64, 'c'));
+  EXPECT_EQ(fa->blob.offset, 5u);
+  EXPECT_EQ(fa->blob.length, 77u);
+  EXPECT_EQ(idx.Find(BlobType::kTree, b.id)->blob.uncompressed_length, 100u);
+  EXPECT_EQ(json.find("\"uncompressed_length\":0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vk::repo

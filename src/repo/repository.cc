@@ -241,10 +241,12 @@ Result<std::string> Repository::Flush() {
   VK_RETURN_IF_ERROR(uploader_.Wait());  // packs before the index
   std::unique_lock lock(blobs_mu_);
   if (unindexed_.empty()) return std::string();
-  VK_ASSIGN_OR_RETURN(std::string id,
-                      SaveUnpacked(kIndexDir, Index::Encode(unindexed_)));
+  std::string last;
+  for (auto& file : Index::SplitForFiles(std::move(unindexed_))) {
+    VK_ASSIGN_OR_RETURN(last, SaveUnpacked(kIndexDir, Index::Encode(file)));
+  }
   unindexed_.clear();
-  return id;
+  return last;
 }
 
 Status Repository::DiscardUnindexed() {

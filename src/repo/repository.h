@@ -99,7 +99,8 @@ class Repository {
   // Packs are written on a background thread (PackUploader); a blob is
   // readable with LoadBlob only after the Flush that indexes it.
   // Writes the open packs, then one index file for every pack written since
-  // the last Flush. Returns the index file's ID ("" if nothing was new).
+  // the last Flush, at most kIndexMaxBlobs blobs per file. Returns the last
+  // index file's ID ("" if nothing was new).
   Result<std::string> Flush();
   // Forgets every blob saved since the last Flush and removes the packs
   // already written for them, so a failed backup records nothing. Returns
