@@ -127,6 +127,40 @@ class MaintenanceTest(RepoTestCase):
         self.assertEqual(os.listdir(os.path.join(self.repo, "locks")), [])
         self.vkj("prune")
 
+    def test_writer_refused_while_exclusive_lock_held(self):
+        self.backup(self.snaps[0], 1)
+        holder = subprocess.Popen(
+            [os.path.join(BIN, "blob_tool"), self.repo, "hold-lock",
+             "--exclusive"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=ENV)
+        try:
+            self.assertTrue(holder.stdout.readline().startswith(b"locked"))
+            before = sorted(os.listdir(os.path.join(self.repo, "snapshots")))
+            r = vk("backup", "-r", self.repo, "--snapshot-file",
+                   self.snaps[1], env=ENV)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn(b"locked", r.stderr)
+            self.assertEqual(
+                sorted(os.listdir(os.path.join(self.repo, "snapshots"))),
+                before)
+            # Readers are not blocked by the exclusive lock.
+            r = vk("snapshots", "-r", self.repo, env=ENV)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            holder.communicate(b"", timeout=30)
+        self.assertEqual(holder.returncode, 0)
+        # A damaged config is named, not a crash.
+        config = os.path.join(self.repo, "config")
+        os.chmod(config, 0o600)
+        with open(config, "r+b") as f:
+            f.seek(40)
+            b = f.read(1)
+            f.seek(40)
+            f.write(bytes([b[0] ^ 1]))
+        r = vk("check", "-r", self.repo, env=ENV)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(b"config", r.stderr)
+
     def kill_at_random(self, args, rng, max_delay):
         p = subprocess.Popen([os.path.join(BIN, "vaultkeep"), *args],
                              env=ENV, stdout=subprocess.DEVNULL,
