@@ -73,6 +73,12 @@ Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
   tm.tm_min = m;
   tm.tm_sec = sec;
   std::time_t t = timegm(&tm) - offset;
+  // system_clock counts nanoseconds in 64 bits (years 1678-2261). Times
+  // outside, such as Go's zero time 0001-01-01T00:00:00Z that restic writes
+  // for unknown times, are valid input and clamp to the range's ends.
+  constexpr std::time_t kLimit = 9'000'000'000;
+  if (t < -kLimit) return std::chrono::system_clock::time_point::min();
+  if (t > kLimit) return std::chrono::system_clock::time_point::max();
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::seconds(t) + std::chrono::nanoseconds(frac_ns)));

@@ -15,7 +15,8 @@
 namespace vk {
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
-// kCorruption on anything that is not an RFC 3339 date-time.
+// kCorruption on anything that is not an RFC 3339 date-time. Times outside
+// what system_clock holds (years 1678-2261) clamp to its min() / max().
 Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);
 
 }  // namespace vk

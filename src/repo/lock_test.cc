@@ -159,3 +159,20 @@ TEST(LockFormatTest, JsonAndTimes) {
 
 }  // namespace
 }  // namespace vk::repo
+
+namespace vk {
+namespace {
+
+// Go's zero time (restic writes it for unknown node times) is valid and
+// clamps instead of overflowing the nanosecond clock (caught by UBSan).
+TEST(TimeTest, GoZeroTimeClampsToClockRange) {
+  auto zero = ParseRfc3339("0001-01-01T00:00:00Z");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(*zero, std::chrono::system_clock::time_point::min());
+  auto far = ParseRfc3339("9999-12-31T23:59:59Z");
+  ASSERT_TRUE(far.ok());
+  EXPECT_EQ(*far, std::chrono::system_clock::time_point::max());
+}
+
+}  // namespace
+}  // namespace vk
