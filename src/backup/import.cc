@@ -44,18 +44,18 @@ Result<std::vector<Sha256Digest>> SaveSmallFile(repo::Repository& repo,
                                                 std::string_view data) {
   std::vector<Sha256Digest> ids;
   if (data.empty()) return ids;
-  VK_RETURN_IF_ERROR(
-      repo.SaveBlob(repo::BlobType::kData, AsBytes(data), true).status());
-  ids.push_back(Sha256::Of(AsBytes(data)));
+  VK_ASSIGN_OR_RETURN(
+      auto saved, repo.SaveBlob(repo::BlobType::kData, AsBytes(data), true));
+  ids.push_back(saved.id);
   return ids;
 }
 
 Result<Sha256Digest> SaveTree(repo::Repository& repo, std::vector<Node> nodes) {
   VK_RETURN_IF_ERROR(repo::SortAndCheckNodes(nodes));
   std::string json = repo::EncodeTree(nodes);
-  VK_RETURN_IF_ERROR(
-      repo.SaveBlob(repo::BlobType::kTree, AsBytes(json), true).status());
-  return Sha256::Of(AsBytes(json));
+  VK_ASSIGN_OR_RETURN(
+      auto saved, repo.SaveBlob(repo::BlobType::kTree, AsBytes(json), true));
+  return saved.id;
 }
 
 Result<Node> SmallFileNode(repo::Repository& repo, const std::string& name,

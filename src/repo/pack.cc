@@ -162,4 +162,9 @@ Result<std::string> OpenBlob(const crypto::ResticKey& key,
   return plain;
 }
 
+std::string PackKey(std::string_view pack_id) {
+  return std::string(kDataDir) + "/" + std::string(pack_id.substr(0, 2)) + "/" +
+         std::string(pack_id);
+}
+
 }  // namespace vk::repo

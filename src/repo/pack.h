@@ -78,6 +78,10 @@ class PackWriter {
   std::vector<PackedBlob> blobs_;
 };
 
+// Packs live in data/<first two hex digits of the ID>/<ID>.
+inline constexpr char kDataDir[] = "data";
+std::string PackKey(std::string_view pack_id);
+
 // Parses a pack's header given the whole pack. Checks the header length,
 // the MAC, the entry encoding, and that the blobs exactly fill the space
 // before the header (restic's check rejects gaps and trailing bytes).

@@ -108,14 +108,17 @@ TEST(RepositoryBlobTest, SaveFlushReloadDedupAndPackSplitting) {
   for (const auto& b : blobs) {
     auto stored = (*repo)->SaveBlob(BlobType::kData, AsBytes(b), true);
     ASSERT_TRUE(stored.ok());
-    EXPECT_TRUE(*stored);
+    EXPECT_TRUE(stored->added);
+    EXPECT_EQ(stored->id, Sha256::Of(AsBytes(b)));
   }
   // The same content again is not stored twice, before or after Flush.
-  EXPECT_FALSE(*(*repo)->SaveBlob(BlobType::kData, AsBytes(blobs[39]), true));
+  EXPECT_FALSE(
+      (*repo)->SaveBlob(BlobType::kData, AsBytes(blobs[39]), true)->added);
   auto index_id = (*repo)->Flush();
   ASSERT_TRUE(index_id.ok());
   EXPECT_FALSE(index_id->empty());
-  EXPECT_FALSE(*(*repo)->SaveBlob(BlobType::kData, AsBytes(blobs[0]), true));
+  EXPECT_FALSE(
+      (*repo)->SaveBlob(BlobType::kData, AsBytes(blobs[0]), true)->added);
   EXPECT_EQ(*(*repo)->Flush(), "");  // nothing new
   int packs = 0;
   ASSERT_TRUE(raw->List("data/",

@@ -1,7 +1,7 @@
 #include "repo/pack_uploader.h"
 
 #include "crypto/sha256.h"
-#include "repo/repository.h"
+#include "repo/pack.h"
 
 namespace vk::repo {
 

@@ -166,25 +166,27 @@ Status Repository::LoadIndex() {
   return Status::Ok();
 }
 
-Result<bool> Repository::SaveBlob(BlobType type, ByteSpan plaintext,
-                                  bool compress) {
-  Sha256Digest id = Sha256::Of(plaintext);
-  if (HasBlob(type, id)) return false;
-  return SaveSealedBlob(SealBlob(key_, type, id, plaintext, compress));
+Result<Repository::SavedBlob> Repository::SaveBlob(BlobType type,
+                                                   ByteSpan plaintext,
+                                                   bool compress) {
+  SavedBlob saved{.id = Sha256::Of(plaintext)};
+  if (HasBlob(type, saved.id)) return saved;
+  VK_ASSIGN_OR_RETURN(
+      saved.added,
+      SaveSealedBlob(SealBlob(key_, type, saved.id, plaintext, compress)));
+  return saved;
 }
 
 bool Repository::HasBlob(BlobType type, const Sha256Digest& id) const {
   std::shared_lock lock(blobs_mu_);
-  return index_.Has(type, id) ||
-         in_open_packs_.count(Index::Key(type, id));
+  return index_.Has(type, id) || in_open_packs_.count(Index::Key(type, id));
 }
 
 Result<bool> Repository::SaveSealedBlob(SealedBlob blob) {
   std::string key = Index::Key(blob.type, blob.id);
   {
     std::unique_lock lock(blobs_mu_);
-    if (index_.Has(blob.type, blob.id) ||
-        !in_open_packs_.insert(key).second) {
+    if (index_.Has(blob.type, blob.id) || !in_open_packs_.insert(key).second) {
       return false;
     }
   }
@@ -202,11 +204,6 @@ Sha256Digest Repository::ChunkerSecret() const {
   h.Update(AsBytes(key_.mac_k));
   h.Update(AsBytes(key_.mac_r));
   return h.Finish();
-}
-
-std::string PackKey(std::string_view pack_id) {
-  return std::string(kDataDir) + "/" + std::string(pack_id.substr(0, 2)) + "/" +
-         std::string(pack_id);
 }
 
 Result<std::string> Repository::StorePack(PackWriter& packer) {

@@ -29,7 +29,6 @@ inline constexpr char kIndexDir[] = "index";
 inline constexpr char kSnapshotsDir[] = "snapshots";
 inline constexpr char kLocksDir[] = "locks";
 inline constexpr char kKeysDir[] = "keys";
-inline constexpr char kDataDir[] = "data";
 inline constexpr char kConfigKey[] = "config";
 // restic tries at most this many key files without a hint.
 inline constexpr int kMaxKeysTried = 20;
@@ -40,9 +39,6 @@ struct InitOptions {
   std::string hostname;
   std::string created;  // RFC 3339, from the caller's clock
 };
-
-// "data/<first two hex digits>/<pack id>".
-std::string PackKey(std::string_view pack_id);
 
 class Repository {
  public:
@@ -85,9 +81,13 @@ class Repository {
   // Reads every index file into memory.
   Status LoadIndex();
   // Stores `plaintext` as a blob unless the index (or an open pack) already
-  // has it; returns whether it was new. Data and tree blobs go to separate
-  // packs, each written once it reaches the pack-size target.
-  Result<bool> SaveBlob(BlobType type, ByteSpan plaintext, bool compress);
+  // has it; returns its ID and whether it was new. Data and tree blobs go
+  // to separate packs, each written once it reaches the pack-size target.
+  struct SavedBlob {
+    Sha256Digest id;
+    bool added = false;
+  };
+  Result<SavedBlob> SaveBlob(BlobType type, ByteSpan plaintext, bool compress);
   // Whether the index or an open pack already holds the blob. Safe to call
   // from worker threads while one thread saves blobs.
   bool HasBlob(BlobType type, const Sha256Digest& id) const;
