@@ -64,9 +64,10 @@ Result<std::vector<SnapshotEntry>> ListSnapshots(repo::Repository& repo) {
                         repo.LoadUnpacked(repo::kSnapshotsDir, id));
     auto file = repo::DecodeSnapshotFile(json);
     if (!file.ok()) return file.status().WithContext("snapshot " + id);
-    auto t = ParseRfc3339(file->time);
+    auto t = ParseRfc3339Zoned(file->time);
     if (!t.ok()) return t.status().WithContext("snapshot " + id);
-    out.push_back(SnapshotEntry{id, std::move(*file), *t});
+    out.push_back(
+        SnapshotEntry{id, std::move(*file), t->time, t->utc_offset_seconds});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.time != b.time ? a.time < b.time : a.id < b.id;

@@ -24,6 +24,7 @@ struct SnapshotEntry {
   std::string id;  // hex ID of the snapshot file
   repo::SnapshotFile file;
   std::chrono::system_clock::time_point time;
+  int32_t utc_offset_seconds = 0;  // of the zone `file.time` is written in
 };
 
 // Every snapshot, oldest first (ties by ID). A snapshot file that cannot

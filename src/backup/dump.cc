@@ -47,22 +47,6 @@ Result<std::string> LoadSmallEntry(repo::Repository& repo, const VaultBackup& b,
   return data;
 }
 
-// Counts bytes on their way to the real sink.
-class CountingTee : public ByteSink {
- public:
-  explicit CountingTee(ByteSink* out) : out_(out) {}
-  Status Write(ByteSpan data) override {
-    n_ += data.size();
-    return out_->Write(data);
-  }
-  Status Close() override { return Status::Ok(); }
-  uint64_t n() const { return n_; }
-
- private:
-  ByteSink* out_;
-  uint64_t n_ = 0;
-};
-
 Result<DumpResult> DumpVaultkeep(repo::Repository& repo, const VaultBackup& b,
                                  ByteSink* out, const DumpOptions& o) {
   const Manifest& m = b.manifest;
@@ -83,7 +67,7 @@ Result<DumpResult> DumpVaultkeep(repo::Repository& repo, const VaultBackup& b,
   }
   VK_ASSIGN_OR_RETURN(const repo::Node* state_node, EntryNode(b, *state));
 
-  CountingTee tee(out);
+  CountingSink tee(out);
   snapshot::WriteOptions wo{.gzip_level = o.gzip_level, .mtime = m.tar_mtime};
   VK_ASSIGN_OR_RETURN(auto w, snapshot::ArchiveWriter::Create(&tee, wo));
   VK_RETURN_IF_ERROR(w->WriteMeta(meta_json));
@@ -99,7 +83,7 @@ Result<DumpResult> DumpVaultkeep(repo::Repository& repo, const VaultBackup& b,
   VK_RETURN_IF_ERROR(w->WriteSums(sums_text));
   if (sealed) VK_RETURN_IF_ERROR(w->WriteSealed(sealed_data));
   VK_RETURN_IF_ERROR(w->Finish());
-  return DumpResult{tee.n(), BackupLayout::kVaultkeep};
+  return DumpResult{tee.count(), BackupLayout::kVaultkeep};
 }
 
 Result<DumpResult> DumpStash(repo::Repository& repo, const VaultBackup& b,
@@ -107,15 +91,15 @@ Result<DumpResult> DumpStash(repo::Repository& repo, const VaultBackup& b,
   if (!b.snap_file.content) {
     return Corruption("backup.snap has no content list");
   }
-  CountingTee tee(out);
+  CountingSink tee(out);
   VK_RETURN_IF_ERROR(
       StreamContent(repo, *b.snap_file.content, "backup.snap", tee, o.stream));
-  if (tee.n() != b.snap_file.size) {
-    return Corruption("backup.snap is " + std::to_string(tee.n()) +
+  if (tee.count() != b.snap_file.size) {
+    return Corruption("backup.snap is " + std::to_string(tee.count()) +
                       " bytes in the repository but its tree says " +
                       std::to_string(b.snap_file.size));
   }
-  return DumpResult{tee.n(), BackupLayout::kStash};
+  return DumpResult{tee.count(), BackupLayout::kStash};
 }
 
 }  // namespace

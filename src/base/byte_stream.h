@@ -80,16 +80,20 @@ class StringSink : public ByteSink {
   std::string out_;
 };
 
-// A sink that only counts bytes.
+// Counts the bytes written through it, passing them on to `inner` if one
+// is given (it does not close `inner`).
 class CountingSink : public ByteSink {
  public:
+  explicit CountingSink(ByteSink* inner = nullptr) : inner_(inner) {}
   Status Write(ByteSpan data) override {
     count_ += data.size();
-    return Status::Ok();
+    return inner_ != nullptr ? inner_->Write(data) : Status::Ok();
   }
+  Status Close() override { return Status::Ok(); }
   uint64_t count() const { return count_; }
 
  private:
+  ByteSink* inner_;
   uint64_t count_ = 0;
 };
 

@@ -31,6 +31,11 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
 }
 
 Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
+  VK_ASSIGN_OR_RETURN(ZonedTime z, ParseRfc3339Zoned(s));
+  return z.time;
+}
+
+Result<ZonedTime> ParseRfc3339Zoned(std::string_view s) {
   int Y, M, D, h, m, sec, n = 0;
   std::string str(s);
   if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m,
@@ -77,11 +82,17 @@ Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s) {
   // outside, such as Go's zero time 0001-01-01T00:00:00Z that restic writes
   // for unknown times, are valid input and clamp to the range's ends.
   constexpr std::time_t kLimit = 9'000'000'000;
-  if (t < -kLimit) return std::chrono::system_clock::time_point::min();
-  if (t > kLimit) return std::chrono::system_clock::time_point::max();
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(t) + std::chrono::nanoseconds(frac_ns)));
+  ZonedTime z{.utc_offset_seconds = static_cast<int32_t>(offset)};
+  if (t < -kLimit) {
+    z.time = std::chrono::system_clock::time_point::min();
+  } else if (t > kLimit) {
+    z.time = std::chrono::system_clock::time_point::max();
+  } else {
+    z.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(t) + std::chrono::nanoseconds(frac_ns)));
+  }
+  return z;
 }
 
 }  // namespace vk

@@ -7,6 +7,7 @@
 #define VAULTKEEP_BASE_TIME_H_
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,13 @@
 namespace vk {
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+struct ZonedTime {
+  std::chrono::system_clock::time_point time;
+  int32_t utc_offset_seconds = 0;  // "-05:00" is -18000; "Z" is 0
+};
+// As ParseRfc3339, keeping the zone the time was written in (restic's
+// forget buckets by the snapshot's own calendar fields).
+Result<ZonedTime> ParseRfc3339Zoned(std::string_view s);
 // kCorruption on anything that is not an RFC 3339 date-time. Times outside
 // what system_clock holds (years 1678-2261) clamp to its min() / max().
 Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);

@@ -26,17 +26,6 @@ struct ForgetOptions {
   bool json = false;
 };
 
-// "+05:30" / "-05:00" / "Z" at the end of an RFC 3339 time.
-int32_t UtcOffset(std::string_view t) {
-  if (t.size() < 6 || t.back() == 'Z') return 0;
-  std::string_view z = t.substr(t.size() - 6);
-  if ((z[0] != '+' && z[0] != '-') || z[3] != ':') return 0;
-  int h = (z[1] - '0') * 10 + (z[2] - '0');
-  int m = (z[4] - '0') * 10 + (z[5] - '0');
-  int32_t off = h * 3600 + m * 60;
-  return z[0] == '-' ? -off : off;
-}
-
 Result<repo::GroupBy> ParseGroupBy(std::string_view s) {
   repo::GroupBy g{.host = false, .paths = false, .tags = false};
   size_t start = 0;
@@ -105,7 +94,7 @@ Status RunForget(const ForgetOptions& o) {
   VK_ASSIGN_OR_RETURN(auto all, backup::ListSnapshots(*repo));
   std::vector<repo::ForgetSnapshot> in;
   for (const auto& s : all) {
-    in.push_back({s.id, s.time, UtcOffset(s.file.time), s.file.hostname,
+    in.push_back({s.id, s.time, s.utc_offset_seconds, s.file.hostname,
                   s.file.paths, s.file.tags});
   }
   VK_ASSIGN_OR_RETURN(auto groups, repo::ApplyPolicyByGroup(in, policy, by));

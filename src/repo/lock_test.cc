@@ -174,5 +174,15 @@ TEST(TimeTest, GoZeroTimeClampsToClockRange) {
   EXPECT_EQ(*far, std::chrono::system_clock::time_point::max());
 }
 
+TEST(TimeTest, ZonedKeepsTheOffset) {
+  auto z = ParseRfc3339Zoned("2024-12-31T23:30:00-05:00");
+  ASSERT_TRUE(z.ok());
+  EXPECT_EQ(z->utc_offset_seconds, -5 * 3600);
+  EXPECT_EQ(FormatRfc3339(z->time), "2025-01-01T04:30:00Z");
+  EXPECT_EQ(ParseRfc3339Zoned("2024-01-01T00:00:00+05:30")->utc_offset_seconds,
+            5 * 3600 + 30 * 60);
+  EXPECT_EQ(ParseRfc3339Zoned("2024-01-01T00:00:00Z")->utc_offset_seconds, 0);
+}
+
 }  // namespace
 }  // namespace vk
