@@ -17,8 +17,8 @@ import tarfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (PW, RepoTestCase, clean_env, gen_snapshot,  # noqa: E402
-                     read, repo_files, restic, vk)
+from vk_util import (PW, RepoTestCase, clean_env, flip,  # noqa: E402
+                     gen_snapshot, read, repo_files, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
 
@@ -189,13 +189,7 @@ class BackupTest(RepoTestCase):
                        if p.startswith("data/"))
         biggest = max(packs, key=lambda p: os.path.getsize(
             os.path.join(self.repo, p)))
-        path = os.path.join(self.repo, biggest)
-        os.chmod(path, 0o600)
-        with open(path, "r+b") as f:
-            f.seek(1000)
-            b = f.read(1)
-            f.seek(1000)
-            f.write(bytes([b[0] ^ 0x40]))
+        flip(os.path.join(self.repo, biggest), 1000)
         out = os.path.join(self.dir, "out.snap")
         r = self.dump(res["snapshot_id"], out)
         self.assertEqual(r.returncode, 3, r.stderr)

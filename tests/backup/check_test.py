@@ -13,8 +13,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (PW, RepoTestCase, clean_env,  # noqa: E402
-                     gen_snapshot, read, restic, vk)
+from vk_util import (PW, RepoTestCase, clean_env, flip,  # noqa: E402
+                     gen_snapshot, restic, rewrite, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
 
@@ -24,22 +24,6 @@ def listdir(repo, sub):
     for d, _, files in os.walk(os.path.join(repo, sub)):
         out += [os.path.join(d, f) for f in files]
     return sorted(out)
-
-
-def rewrite(path, fn):
-    """Replaces a (mode 0400) repository file's bytes with fn(bytes)."""
-    os.chmod(path, 0o600)
-    data = read(path)
-    with open(path, "wb") as f:
-        f.write(fn(data))
-    os.chmod(path, 0o400)
-
-
-def flip(path, offset):
-    def fn(data):
-        at = offset % len(data)
-        return data[:at] + bytes([data[at] ^ 0x40]) + data[at + 1:]
-    rewrite(path, fn)
 
 
 def remove(path):

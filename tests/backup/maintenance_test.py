@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (BIN, PW, RepoTestCase, clean_env,  # noqa: E402
+from vk_util import (BIN, PW, RepoTestCase, clean_env, flip,  # noqa: E402
                      gen_snapshot, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
@@ -150,13 +150,7 @@ class MaintenanceTest(RepoTestCase):
             holder.communicate(b"", timeout=30)
         self.assertEqual(holder.returncode, 0)
         # A damaged config is named, not a crash.
-        config = os.path.join(self.repo, "config")
-        os.chmod(config, 0o600)
-        with open(config, "r+b") as f:
-            f.seek(40)
-            b = f.read(1)
-            f.seek(40)
-            f.write(bytes([b[0] ^ 1]))
+        flip(os.path.join(self.repo, "config"), 40)
         r = vk("check", "-r", self.repo, env=ENV)
         self.assertEqual(r.returncode, 3, r.stderr)
         self.assertIn(b"config", r.stderr)

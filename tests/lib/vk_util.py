@@ -67,6 +67,24 @@ def repo_files(repo, sub=""):
     return sorted(found)
 
 
+def rewrite(path, fn):
+    """Replaces a repository file's bytes with fn(bytes), keeping it
+    read-only (mode 0400) as the repository writes it."""
+    os.chmod(path, 0o600)
+    data = read(path)
+    with open(path, "wb") as f:
+        f.write(fn(data))
+    os.chmod(path, 0o400)
+
+
+def flip(path, offset):
+    """Flips one bit (0x40) of the byte at `offset` (negative: from the end)."""
+    def fn(data):
+        at = offset % len(data)
+        return data[:at] + bytes([data[at] ^ 0x40]) + data[at + 1:]
+    rewrite(path, fn)
+
+
 class RepoTestCase(unittest.TestCase):
     """A class-wide scratch folder (self.tmp) for generated archives and,
     per test, a folder (self.dir) with a path for a repository (self.repo);
