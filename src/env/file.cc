@@ -159,4 +159,21 @@ Status WriteFileAtomic(const std::string& path, std::string_view content,
   return sink->Commit();
 }
 
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_size) {
+  auto src = FileSource::Open(path);
+  if (!src.ok()) return src.status();
+  std::string out;
+  uint8_t buf[16 << 10];
+  while (true) {
+    auto n = src.value()->Read(MutableByteSpan(buf, sizeof(buf)));
+    if (!n.ok()) return n.status();
+    if (n.value() == 0) break;
+    out.append(reinterpret_cast<const char*>(buf), n.value());
+    if (out.size() > max_size)
+      return InvalidArgument(path + " is larger than " +
+                             std::to_string(max_size) + " bytes");
+  }
+  return out;
+}
+
 }  // namespace vk

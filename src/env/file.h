@@ -78,6 +78,11 @@ Status SyncDir(const std::string& dir);
 // Creates `path` and missing parents with `mode` (like mkdir -p).
 Status MakeDirs(const std::string& path, int mode = 0700);
 
+// Reads a whole small file (configuration, certificates, a node id);
+// InvalidArgument if it is larger than `max_size`.
+Result<std::string> ReadSmallFile(const std::string& path,
+                                  size_t max_size = 1 << 20);
+
 // Writes a small file atomically and durably.
 Status WriteFileAtomic(const std::string& path, std::string_view content,
                        int mode = 0600);

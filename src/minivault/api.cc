@@ -1,0 +1,311 @@
+#include "minivault/api.h"
+
+#include <algorithm>
+
+#include "kv2/kv2.h"
+
+namespace vk::minivault {
+namespace {
+
+std::optional<logical::Operation> MethodOperation(const httpd::Request& req,
+                                                  const std::string& method) {
+  using logical::Operation;
+  if (method == "GET") {
+    auto list = req.Query("list");
+    if (list && ParseGoBool(*list).value_or(false)) return Operation::kList;
+    return Operation::kRead;
+  }
+  if (method == "LIST") return Operation::kList;
+  if (method == "POST" || method == "PUT") return Operation::kUpdate;
+  if (method == "DELETE") return Operation::kDelete;
+  if (method == "PATCH") return Operation::kPatch;
+  return std::nullopt;
+}
+
+acl::Capability CapabilityFor(logical::Operation op) {
+  switch (op) {
+    case logical::Operation::kRead:
+      return acl::kRead;
+    case logical::Operation::kCreate:
+      return acl::kCreate;
+    case logical::Operation::kUpdate:
+      return acl::kUpdate;
+    case logical::Operation::kDelete:
+      return acl::kDelete;
+    case logical::Operation::kList:
+      return acl::kList;
+    case logical::Operation::kPatch:
+      return acl::kPatch;
+  }
+  return acl::kDeny;
+}
+
+std::optional<std::string> TokenFrom(const httpd::Request& req) {
+  if (auto t = req.Header("X-Vault-Token"); t && !t->empty()) return t;
+  if (auto a = req.Header("Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (a->size() > kBearer.size() &&
+        std::equal(kBearer.begin(), kBearer.end(), a->begin(),
+                   [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
+      return a->substr(kBearer.size());
+  }
+  return std::nullopt;
+}
+
+class WriterSink : public ByteSink {
+ public:
+  explicit WriterSink(httpd::ResponseWriter& w) : w_(w) {}
+  Status Write(ByteSpan data) override { return w_.Write(data); }
+
+ private:
+  httpd::ResponseWriter& w_;
+};
+
+}  // namespace
+
+std::optional<bool> ParseGoBool(std::string_view s) {
+  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
+      s == "True")
+    return true;
+  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" ||
+      s == "False")
+    return false;
+  return std::nullopt;
+}
+
+void SendJson(httpd::ResponseWriter& w, int status, const nlohmann::json& body) {
+  w.SetHeader("Cache-Control", "no-store");
+  w.Send(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+         "application/json");
+}
+
+void SendError(httpd::ResponseWriter& w, int status, std::string message) {
+  nlohmann::json errors = nlohmann::json::array();
+  if (!message.empty()) errors.push_back(std::move(message));
+  SendJson(w, status, {{"errors", errors}});
+}
+
+nlohmann::json Envelope(nlohmann::json data, nlohmann::json auth,
+                        std::vector<std::string> warnings,
+                        std::string mount_type) {
+  return {{"request_id", NewUuid()},
+          {"lease_id", ""},
+          {"renewable", false},
+          {"lease_duration", 0},
+          {"data", std::move(data)},
+          {"wrap_info", nullptr},
+          {"warnings", warnings.empty() ? nlohmann::json()
+                                        : nlohmann::json(warnings)},
+          {"auth", std::move(auth)},
+          {"mount_type", std::move(mount_type)}};
+}
+
+void SendLogical(httpd::ResponseWriter& w, const logical::Response& r,
+                 std::string mount_type) {
+  if (!r.errors.empty() || (r.status >= 400 && r.data.is_null())) {
+    nlohmann::json body = {{"errors", r.errors}};
+    if (!r.data.is_null()) body["data"] = r.data;
+    SendJson(w, r.status, body);
+    return;
+  }
+  if (r.data.is_null() && r.warnings.empty()) {
+    w.SetHeader("Cache-Control", "no-store");
+    w.Send(r.status == 200 ? 204 : r.status, "", "application/json");
+    return;
+  }
+  SendJson(w, r.status,
+           Envelope(r.data, nullptr, r.warnings, std::move(mount_type)));
+}
+
+bool Api::ReadJson(Call& c) {
+  std::string body;
+  uint8_t buf[64 << 10];
+  while (true) {
+    auto n = c.req->body().Read(MutableByteSpan(buf, sizeof(buf)));
+    if (!n.ok()) {
+      SendError(*c.w, 400, "failed to read request body");
+      return false;
+    }
+    if (n.value() == 0) break;
+    if (body.size() + n.value() > kMaxJsonBody) {
+      SendError(*c.w, 413, "http: request body too large");
+      return false;
+    }
+    body.append(reinterpret_cast<const char*>(buf), n.value());
+  }
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return true;
+  try {
+    c.body = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    SendError(*c.w, 400,
+              std::string("failed to parse JSON input: ") + e.what());
+    return false;
+  }
+  if (!c.body.is_object()) {
+    SendError(*c.w, 400,
+              "failed to parse JSON input: the body must be a JSON object");
+    return false;
+  }
+  return true;
+}
+
+void Api::Handle(httpd::Request& req, httpd::ResponseWriter& w) {
+  Call c{&req, &w, "", req.method};
+  if (req.path.rfind("/v1/", 0) != 0) {
+    SendError(w, 404, "");
+    return;
+  }
+  c.path = req.path.substr(4);
+  while (!c.path.empty() && c.path.front() == '/') c.path.erase(0, 1);
+
+  if (c.path == "sys/health") return Health(c);
+  if (c.path == "sys/leader") return Leader(c);
+  if (c.path == "sys/seal-status") return SealStatusCall(c);
+  if (c.path == "sys/init") return InitCall(c);
+  if (c.path == "sys/unseal") return UnsealCall(c);
+  Authenticated(c);
+}
+
+void Api::Authenticated(Call& c) {
+  auto op = MethodOperation(*c.req, c.method);
+  if (!op) {
+    SendError(*c.w, 405, "");
+    return;
+  }
+  bool snapshot_upload =
+      (c.method == "POST" || c.method == "PUT") &&
+      (c.path == "sys/storage/raft/snapshot" ||
+       c.path == "sys/storage/raft/snapshot-force");
+  Core::Access access = core_->Begin();
+  if (access.sealed()) {
+    SendError(*c.w, 503, "Vault is sealed");
+    return;
+  }
+  auto token_id = TokenFrom(*c.req);
+  if (!token_id) {
+    SendError(*c.w, 403, "permission denied");
+    return;
+  }
+  auto token = access.LookupToken(*token_id);
+  if (!token.ok()) {
+    SendError(*c.w, 500, token.status().message());
+    return;
+  }
+  if (!token.value()) {
+    SendError(*c.w, 403, "permission denied");
+    return;
+  }
+  auto acl = access.AclFor(*token.value());
+  if (!acl.ok()) {
+    SendError(*c.w, 500, acl.status().message());
+    return;
+  }
+  if (!snapshot_upload && !ReadJson(c)) return;
+
+  // Engines decide create vs update; everything else is update (Vault: no
+  // existence check means update).
+  MountTable mounts = access.mounts();
+  const MountEntry* mount = nullptr;
+  bool sys = c.path.rfind("sys/", 0) == 0 || c.path.rfind("auth/", 0) == 0;
+  if (!sys) mount = mounts.Match(c.path);
+  if (mount) return Engine(c, access, *mount, acl.value());
+
+  if (!acl.value().Allows(c.path, CapabilityFor(*op))) {
+    SendError(*c.w, 403, "permission denied");
+    return;
+  }
+  if (c.path == "sys/storage/raft/snapshot" && c.method == "GET")
+    return Snapshot(c, access, false);
+  if (snapshot_upload)
+    return Snapshot(c, access, c.path == "sys/storage/raft/snapshot-force");
+  if (c.path == "sys/seal" && (c.method == "PUT" || c.method == "POST")) {
+    if (!acl.value().Allows(c.path, acl::kSudo)) {
+      SendError(*c.w, 403, "permission denied");
+      return;
+    }
+    // Seal needs the state lock exclusively: give ours up first.
+    { Core::Access released = std::move(access); }
+    Status s = core_->Seal();
+    if (!s.ok()) return SendError(*c.w, 500, s.message());
+    c.w->Send(204, "", "application/json");
+    return;
+  }
+  if (c.path == "sys/mounts" || c.path.rfind("sys/mounts/", 0) == 0)
+    return Mounts(c, access, c.path.size() > 10 ? c.path.substr(11) : "");
+  if (c.path == "sys/policies/acl" || c.path.rfind("sys/policies/acl/", 0) == 0)
+    return Policies(c, access, c.path.size() > 16 ? c.path.substr(17) : "",
+                    false);
+  if (c.path == "sys/policy" || c.path.rfind("sys/policy/", 0) == 0)
+    return Policies(c, access, c.path.size() > 10 ? c.path.substr(11) : "",
+                    true);
+  if (c.path == "auth/token/create" && *op == logical::Operation::kUpdate)
+    return TokenCreate(c, access, *token.value(), acl.value());
+  if (c.path == "auth/token/lookup-self" && *op == logical::Operation::kRead)
+    return TokenLookup(c, *token.value());
+  if (c.path == "auth/token/lookup" && *op == logical::Operation::kUpdate) {
+    auto id = c.body.value("token", std::string());
+    auto other = access.LookupToken(id);
+    if (!other.ok()) return SendError(*c.w, 500, other.status().message());
+    if (!other.value()) return SendError(*c.w, 403, "bad token");
+    return TokenLookup(c, *other.value());
+  }
+  SendError(*c.w, 404,
+            "no handler for route \"" + c.path + "\". route entry not found.");
+}
+
+void Api::Snapshot(Call& c, Core::Access& access, bool force) {
+  if (c.method == "GET") {
+    auto snap = access.OpenSnapshot();
+    if (!snap.ok()) return SendError(*c.w, 500, snap.status().message());
+    c.w->SetStatus(200);
+    c.w->SetHeader("Content-Type", "application/gzip");
+    c.w->SetHeader("Content-Disposition", "attachment");
+    c.w->SetHeader("Cache-Control", "no-store");
+    WriterSink sink(*c.w);
+    // A failure mid-stream cannot change the status; the client sees a
+    // truncated archive without SHA256SUMS.sealed, as with Vault.
+    (void)WriteArchive(*snap.value(), access.kek(), sink);
+    return;
+  }
+  auto staged = StageRestore(*core_->store(), c.req->body(), access.kek(), force);
+  if (!staged.ok()) {
+    if (staged.status().code() == StatusCode::kPermissionDenied)
+      return SendError(*c.w, 400, staged.status().message());
+    return SendError(*c.w, 500, staged.status().message());
+  }
+  // 204 first; the restore runs after the answer, as in Vault.
+  c.w->SetHeader("Cache-Control", "no-store");
+  c.w->Send(204, "", "application/json");
+  { Core::Access released = std::move(access); }
+  core_->CommitRestoreAsync(std::move(staged).value());
+}
+
+void Api::Engine(Call& c, Core::Access& access, const MountEntry& mount,
+                 const acl::Acl& acl) {
+  auto op = MethodOperation(*c.req, c.method);
+  std::string sub = c.path.size() >= mount.path.size()
+                        ? c.path.substr(mount.path.size())
+                        : std::string();
+  auto view = access.View(mount.storage_prefix());
+  kv2::Engine engine(view.get());
+  auto lock = access.LockWrites();
+  if (*op == logical::Operation::kRead || *op == logical::Operation::kList)
+    lock.unlock();
+  if (*op == logical::Operation::kUpdate) {
+    auto resolved = engine.ResolveWriteOperation(sub);
+    if (!resolved.ok()) return SendError(*c.w, 500, resolved.status().message());
+    op = resolved.value();
+  }
+  if (!acl.Allows(c.path, CapabilityFor(*op))) {
+    SendError(*c.w, 403, "permission denied");
+    return;
+  }
+  logical::Request lreq;
+  lreq.op = *op;
+  lreq.path = sub;
+  lreq.data = c.body;
+  for (const auto& [k, v] : c.req->query) lreq.query.emplace(k, v);
+  SendLogical(*c.w, engine.Handle(lreq), mount.type);
+}
+
+}  // namespace vk::minivault

@@ -1,0 +1,75 @@
+// minivault's HTTP API: Vault's /v1 paths, JSON shapes, status codes and
+// error envelope for the subset minivault serves (reference §1, §5, §7, §8).
+// Routing, authentication and ACL checks live here; the state lives in Core
+// and the engines.
+#ifndef VAULTKEEP_MINIVAULT_API_H_
+#define VAULTKEEP_MINIVAULT_API_H_
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "httpd/server.h"
+#include "logical/logical.h"
+#include "minivault/core.h"
+
+namespace vk::minivault {
+
+// Vault's default max_request_size for JSON bodies (32 MiB). The snapshot
+// upload is not JSON and has no cap.
+inline constexpr size_t kMaxJsonBody = 32 << 20;
+
+class Api {
+ public:
+  explicit Api(Core* core) : core_(core) {}
+  void Handle(httpd::Request& req, httpd::ResponseWriter& w);
+
+ private:
+  struct Call {
+    httpd::Request* req;
+    httpd::ResponseWriter* w;
+    std::string path;  // below /v1/, no leading '/'
+    std::string method;
+    nlohmann::json body = nlohmann::json::object();
+  };
+
+  // Unauthenticated system endpoints (api_sys.cc).
+  void Health(Call& c);
+  void Leader(Call& c);
+  void SealStatusCall(Call& c);
+  void InitCall(Call& c);
+  void UnsealCall(Call& c);
+
+  // Authenticated endpoints.
+  void Authenticated(Call& c);
+  void Snapshot(Call& c, Core::Access& access, bool force);
+  void Mounts(Call& c, Core::Access& access, std::string_view rest);
+  void Policies(Call& c, Core::Access& access, std::string_view rest,
+                bool legacy);
+  void TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
+                   const acl::Acl& acl);
+  void TokenLookup(Call& c, const TokenEntry& token);
+  void Engine(Call& c, Core::Access& access, const MountEntry& mount,
+              const acl::Acl& acl);
+
+  // Reads and parses a JSON body; on failure answers and returns false.
+  bool ReadJson(Call& c);
+
+  Core* core_;
+};
+
+// Helpers shared by the API files.
+void SendJson(httpd::ResponseWriter& w, int status, const nlohmann::json& body);
+void SendError(httpd::ResponseWriter& w, int status, std::string message);
+// Vault's success envelope around `data` (and `auth`).
+nlohmann::json Envelope(nlohmann::json data, nlohmann::json auth = nullptr,
+                        std::vector<std::string> warnings = {},
+                        std::string mount_type = "");
+void SendLogical(httpd::ResponseWriter& w, const logical::Response& r,
+                 std::string mount_type);
+// Go's strconv.ParseBool.
+std::optional<bool> ParseGoBool(std::string_view s);
+
+}  // namespace vk::minivault
+
+#endif  // VAULTKEEP_MINIVAULT_API_H_

@@ -1,0 +1,164 @@
+// minivault's core: the seal lifecycle (init, unseal, seal), the barrier
+// keys held in memory while unsealed, and the stores built on the barrier
+// (tokens, policies, mounts). HTTP-agnostic: the API layer maps requests to
+// these calls.
+//
+// Locking: one reader/writer lock guards the unsealed state. A request holds
+// it shared for its whole duration through an Access; init, unseal
+// completion, seal and a restore's commit hold it exclusively, so a request
+// never sees keys change under it.
+#ifndef VAULTKEEP_MINIVAULT_CORE_H_
+#define VAULTKEEP_MINIVAULT_CORE_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "barrier/barrier.h"
+#include "fsm/store.h"
+#include "minivault/applier.h"
+#include "minivault/barrier_view.h"
+#include "minivault/mount_table.h"
+#include "minivault/policy_store.h"
+#include "minivault/snapshot_io.h"
+#include "minivault/token_store.h"
+
+namespace vk::minivault {
+
+// Reported as Vault's version: the API level minivault follows, with build
+// metadata naming it (semver-valid, compares equal to the Vault release).
+inline constexpr char kVersion[] = "1.15.6+minivault";
+
+struct CoreOptions {
+  std::string node_id;
+  std::string api_addr;      // e.g. "http://127.0.0.1:8200"
+  std::string cluster_addr;  // e.g. "127.0.0.1:8201"
+  // Operator log (the program wires it to spdlog); never given secrets.
+  std::function<void(int level, const std::string& message)> log;
+};
+
+struct SealStatus {
+  bool initialized = false;
+  bool sealed = true;
+  int t = 0;
+  int n = 0;
+  int progress = 0;
+  std::string nonce;
+  std::string cluster_name;  // empty while sealed
+  std::string cluster_id;
+  nlohmann::json ToJson() const;
+};
+
+struct ClusterInfo {
+  std::string name;
+  std::string id;
+};
+
+class Core {
+ public:
+  Core(fsm::Store* store, Applier* applier, CoreOptions options);
+  ~Core();
+
+  // --- seal lifecycle -----------------------------------------------------
+  Result<bool> Initialized() const;
+  struct InitResult {
+    std::vector<std::string> keys;  // raw share bytes
+    std::string root_token;
+  };
+  // Validates as Vault does, writes the whole initial state in one command
+  // and leaves the node sealed (Shamir).
+  Result<InitResult> Init(int shares, int threshold);
+  SealStatus GetSealStatus() const;
+  // One unseal share (raw bytes). InvalidArgument with Vault's texts.
+  Result<SealStatus> Unseal(std::string_view share);
+  Status ResetUnseal();
+  Status Seal();
+  bool sealed() const { return sealed_.load(); }
+  std::chrono::system_clock::time_point active_time() const;
+  const CoreOptions& options() const { return options_; }
+  fsm::Store* store() { return store_; }
+
+  // --- requests on an unsealed node ----------------------------------------
+  class Access {
+   public:
+    bool sealed() const { return core_->sealed_.load(); }
+    // nullopt when the token is unknown or expired.
+    Result<std::optional<TokenEntry>> LookupToken(std::string_view token);
+    Result<acl::Acl> AclFor(const TokenEntry& token);
+    TokenStore& tokens() { return *core_->tokens_; }
+    PolicyStore& policies() { return *core_->policies_; }
+    MountTable mounts() const;
+    ClusterInfo cluster() const { return core_->cluster_; }
+    Status EnableMount(MountEntry entry);
+    Status DisableMount(std::string_view path);
+    // A barrier view rooted at `prefix`, valid while this Access lives.
+    std::unique_ptr<BarrierView> View(std::string prefix);
+    // Serialises writes to one engine (check-and-set).
+    std::unique_lock<std::mutex> LockWrites() {
+      return std::unique_lock(core_->write_mu_);
+    }
+    // Streams a snapshot archive sealed with this node's KEK.
+    Result<std::unique_ptr<fsm::Store::Snapshot>> OpenSnapshot();
+    std::string_view kek() const { return core_->kek_; }
+
+   private:
+    friend class Core;
+    explicit Access(Core* core) : core_(core), lock_(core->state_mu_) {}
+    Core* core_;
+    std::shared_lock<std::shared_mutex> lock_;
+  };
+  Access Begin() { return Access(this); }
+
+  // Runs a verified restore in the background, as Vault does after
+  // answering 204: swap the state in, reload the keyring with the root key
+  // in memory, and seal the node if that fails (another cluster's data).
+  // Call without an Access held.
+  void CommitRestoreAsync(StagedRestore staged);
+  // Waits for a background restore (tests, shutdown).
+  void WaitForRestore();
+
+ private:
+  void Log(int level, const std::string& message) const;
+  // With state_mu_ held exclusively.
+  Status LoadUnsealedState(const std::string& root_key);
+  void ClearKeys();
+  Result<barrier::SealConfig> ReadSealConfig() const;
+
+  fsm::Store* store_;
+  Applier* applier_;
+  CoreOptions options_;
+
+  mutable std::shared_mutex state_mu_;
+  std::atomic<bool> sealed_{true};
+  std::string kek_;
+  std::string root_key_;
+  std::unique_ptr<barrier::Keyring> keyring_;
+  ClusterInfo cluster_;
+  std::unique_ptr<BarrierView> token_view_, policy_view_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<PolicyStore> policies_;
+  mutable std::mutex mounts_mu_;
+  MountTable mounts_;
+  std::mutex write_mu_;
+  std::atomic<int64_t> active_since_{0};
+
+  // Unseal progress (guarded by unseal_mu_).
+  mutable std::mutex unseal_mu_;
+  std::vector<std::string> parts_;
+  std::string unseal_nonce_;
+
+  std::mutex restore_mu_;
+  std::thread restore_thread_;
+};
+
+}  // namespace vk::minivault
+
+#endif  // VAULTKEEP_MINIVAULT_CORE_H_
