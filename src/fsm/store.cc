@@ -404,8 +404,11 @@ class Store::RestoreImpl : public Store::PendingRestore {
     }
     VK_RETURN_IF_ERROR(
         Put(txn_.txn, data_, r.key, AsChars(r.value), "restored key"));
-    if (++batch_ < kRestoreBatch) return Status::Ok();
+    batch_bytes_ += r.key.size() + r.value.size();
+    if (++batch_ < kRestoreBatch && batch_bytes_ < kRestoreBatchBytes)
+      return Status::Ok();
     batch_ = 0;
+    batch_bytes_ = 0;
     VK_RETURN_IF_ERROR(txn_.Commit("restore batch"));
     return txn_.Begin(env_, 0, "restore");
   }
@@ -414,6 +417,7 @@ class Store::RestoreImpl : public Store::PendingRestore {
   uint64_t expected_;
   uint64_t fed_ = 0;
   uint64_t batch_ = 0;
+  uint64_t batch_bytes_ = 0;
   MDB_env* env_ = nullptr;
   MDB_dbi data_ = 0, config_ = 0;
   Txn txn_;

@@ -51,6 +51,10 @@ class Store {
   static constexpr size_t kMaxValueSize = size_t{64} << 20;
   // Puts per write transaction during a restore, as Vault's loadSnapshot.
   static constexpr uint64_t kRestoreBatch = 50000;
+  // ...or fewer: LMDB keeps a write transaction's dirty pages in memory, so
+  // a batch of large values is cut at this many bytes to bound the restore's
+  // memory whatever the snapshot holds.
+  static constexpr uint64_t kRestoreBatchBytes = 16 << 20;
 
   // Opens (creating) <dir>/vault.db, one file (MDB_NOSUBDIR) plus LMDB's
   // vault.db-lock, and removes a restore temp file left by a crash. The

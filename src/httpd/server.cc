@@ -36,6 +36,9 @@ namespace vk::httpd {
 namespace {
 
 constexpr size_t kPipeCapacity = 256 * 1024;
+// The most of an abandoned upload drained before the connection is closed
+// instead (room for a JSON body somewhat over its 32 MiB cap to get a 413).
+constexpr uint64_t kMaxDrain = 64 << 20;
 constexpr size_t kResponseBlockSize = 64 * 1024;
 // Per-connection memory for MHD (headers plus the read buffer that upload
 // chunks arrive in); larger than the 32 KiB default for upload throughput.
@@ -170,6 +173,7 @@ struct Exchange {
   std::string raw_target;
   bool started = false;
   bool discard_body = false;
+  uint64_t discarded = 0;
 
   Request request;  // filled before the worker starts, then the worker's
   bool head = false;
@@ -539,6 +543,11 @@ MHD_Result OnAccess(void* cls, MHD_Connection* c, const char* /*url*/,
                      *upload_data_size);
       // Fails once the handler has stopped reading: drain the rest.
       if (!ex.body.Write(chunk).ok()) ex.discard_body = true;
+    } else {
+      // A body the handler gave up on is drained so the response can go
+      // out, but not forever: an endless upload gets the connection closed.
+      ex.discarded += *upload_data_size;
+      if (ex.discarded > kMaxDrain) return MHD_NO;
     }
     *upload_data_size = 0;
     return MHD_YES;

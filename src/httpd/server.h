@@ -13,7 +13,8 @@
 //    flowing once the upload is complete.
 //  - A handler that answers before reading the body at all makes the
 //    server drop the body and close the connection after the response; one
-//    that stops reading halfway makes the server drain the rest.
+//    that stops reading halfway makes the server drain the rest (up to
+//    64 MiB; past that the connection is closed without a response).
 //  - An exception from a handler becomes a 500 (or, mid-stream, an aborted
 //    connection); the process survives.
 //  - Write fails once the client has gone away or the server is stopping;

@@ -52,6 +52,13 @@ std::optional<std::string> TokenFrom(const httpd::Request& req) {
   return std::nullopt;
 }
 
+// Vault checks a list request against the folder, with a trailing '/'.
+std::string AclPath(const std::string& path, logical::Operation op) {
+  if (op == logical::Operation::kList && !path.empty() && path.back() != '/')
+    return path + "/";
+  return path;
+}
+
 class WriterSink : public ByteSink {
  public:
   explicit WriterSink(httpd::ResponseWriter& w) : w_(w) {}
@@ -62,6 +69,22 @@ class WriterSink : public ByteSink {
 };
 
 }  // namespace
+
+std::optional<std::string> StringField(const nlohmann::json& body,
+                                       const char* name, std::string fallback) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<bool> BoolField(const nlohmann::json& body, const char* name,
+                              bool fallback) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) return std::nullopt;
+  return it->get<bool>();
+}
 
 std::optional<bool> ParseGoBool(std::string_view s) {
   if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" ||
@@ -210,7 +233,7 @@ void Api::Authenticated(Call& c) {
   if (!sys) mount = mounts.Match(c.path);
   if (mount) return Engine(c, access, *mount, acl.value());
 
-  if (!acl.value().Allows(c.path, CapabilityFor(*op))) {
+  if (!acl.value().Allows(AclPath(c.path, *op), CapabilityFor(*op))) {
     SendError(*c.w, 403, "permission denied");
     return;
   }
@@ -243,8 +266,9 @@ void Api::Authenticated(Call& c) {
   if (c.path == "auth/token/lookup-self" && *op == logical::Operation::kRead)
     return TokenLookup(c, *token.value());
   if (c.path == "auth/token/lookup" && *op == logical::Operation::kUpdate) {
-    auto id = c.body.value("token", std::string());
-    auto other = access.LookupToken(id);
+    auto id = StringField(c.body, "token");
+    if (!id) return SendError(*c.w, 400, "'token' must be a string");
+    auto other = access.LookupToken(*id);
     if (!other.ok()) return SendError(*c.w, 500, other.status().message());
     if (!other.value()) return SendError(*c.w, 403, "bad token");
     return TokenLookup(c, *other.value());
@@ -296,7 +320,7 @@ void Api::Engine(Call& c, Core::Access& access, const MountEntry& mount,
     if (!resolved.ok()) return SendError(*c.w, 500, resolved.status().message());
     op = resolved.value();
   }
-  if (!acl.Allows(c.path, CapabilityFor(*op))) {
+  if (!acl.Allows(AclPath(c.path, *op), CapabilityFor(*op))) {
     SendError(*c.w, 403, "permission denied");
     return;
   }

@@ -67,6 +67,13 @@ nlohmann::json Envelope(nlohmann::json data, nlohmann::json auth = nullptr,
                         std::string mount_type = "");
 void SendLogical(httpd::ResponseWriter& w, const logical::Response& r,
                  std::string mount_type);
+// Body fields read as Go decodes them into a struct: a missing or null
+// field is the zero value (or `fallback`); a wrong type is nullopt.
+std::optional<std::string> StringField(const nlohmann::json& body,
+                                       const char* name,
+                                       std::string fallback = "");
+std::optional<bool> BoolField(const nlohmann::json& body, const char* name,
+                              bool fallback = false);
 // Go's strconv.ParseBool.
 std::optional<bool> ParseGoBool(std::string_view s);
 

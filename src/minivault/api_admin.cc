@@ -111,7 +111,9 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
   MountEntry entry;
   entry.path = std::string(rest);
   entry.type = "kv";
-  entry.description = b.value("description", "");
+  auto description = StringField(b, "description");
+  if (!description) return SendError(*c.w, 400, "'description' must be a string");
+  entry.description = *description;
   entry.options = {{"version", "2"}};
   if (b.contains("config") && b["config"].is_object()) entry.config = b["config"];
   Status s = access.EnableMount(std::move(entry));
@@ -183,7 +185,14 @@ void Api::TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
   if (!ttl.ok()) return SendError(*c.w, 400, ttl.status().message());
   auto max_ttl = ParseDurationSeconds(b.value("explicit_max_ttl", nlohmann::json()));
   if (!max_ttl.ok()) return SendError(*c.w, 400, max_ttl.status().message());
-  bool no_default = b.value("no_default_policy", false);
+  auto no_default_field = BoolField(b, "no_default_policy");
+  auto renewable_field = BoolField(b, "renewable", true);
+  auto display_name = StringField(b, "display_name");
+  if (!no_default_field || !renewable_field || !display_name)
+    return SendError(*c.w, 400,
+                     "no_default_policy and renewable must be booleans, "
+                     "display_name a string");
+  bool no_default = *no_default_field;
   bool parent_root = std::find(parent.policies.begin(), parent.policies.end(),
                                "root") != parent.policies.end();
   std::set<std::string> set;
@@ -211,16 +220,14 @@ void Api::TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
   t.policies.assign(set.begin(), set.end());
   t.path = "auth/token/create";
   t.display_name = "token";
-  if (b.contains("display_name") && b["display_name"].is_string() &&
-      !b["display_name"].get<std::string>().empty())
-    t.display_name = "token-" + b["display_name"].get<std::string>();
+  if (!display_name->empty()) t.display_name = "token-" + *display_name;
   t.creation_time = UnixNow();
   bool is_root = set.count("root") > 0;
   t.ttl = ttl.value() > 0 ? ttl.value() : (is_root ? 0 : kDefaultTokenTtl);
   if (max_ttl.value() > 0 && (t.ttl == 0 || t.ttl > max_ttl.value()))
     t.ttl = max_ttl.value();
   t.explicit_max_ttl = max_ttl.value();
-  t.renewable = b.value("renewable", true) && t.ttl > 0;
+  t.renewable = *renewable_field && t.ttl > 0;
   t.orphan = false;
   if (b.contains("meta") && b["meta"].is_object()) t.meta = b["meta"];
   Status s = access.tokens().Create(t);
