@@ -10,7 +10,7 @@ VK_PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev python3-hvac
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 gzip coreutils restic
+  python3 gzip coreutils restic curl
 )
 
 vk_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
