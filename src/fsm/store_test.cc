@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "env/test_dir.h"
 #include "snapshot/meta.h"
 #include "snapshot/records.h"
 
@@ -19,11 +20,7 @@ namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "/vkfsmXXXXXX";
-  EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
+using vk::testing::MakeTempDir;
 
 std::vector<std::string> DirEntries(const std::string& dir) {
   std::vector<std::string> out;

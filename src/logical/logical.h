@@ -33,7 +33,7 @@ struct Request {
 };
 
 struct Response {
-  int status = 200;  // 204 is produced by the core when data is null
+  int status = 200;     // 204 is produced by the core when data is null
   nlohmann::json data;  // null: no "data" in the envelope
   std::vector<std::string> errors;  // non-empty: {"errors":[...]} body
   std::vector<std::string> warnings;

@@ -45,8 +45,9 @@ std::optional<std::string> TokenFrom(const httpd::Request& req) {
   if (auto a = req.Header("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
     if (a->size() > kBearer.size() &&
-        std::equal(kBearer.begin(), kBearer.end(), a->begin(),
-                   [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
+        std::equal(
+            kBearer.begin(), kBearer.end(), a->begin(),
+            [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
       return a->substr(kBearer.size());
   }
   return std::nullopt;
@@ -96,9 +97,12 @@ std::optional<bool> ParseGoBool(std::string_view s) {
   return std::nullopt;
 }
 
-void SendJson(httpd::ResponseWriter& w, int status, const nlohmann::json& body) {
+void SendJson(httpd::ResponseWriter& w, int status,
+              const nlohmann::json& body) {
   w.SetHeader("Cache-Control", "no-store");
-  w.Send(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+  w.Send(status,
+         body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n",
          "application/json");
 }
 
@@ -117,8 +121,8 @@ nlohmann::json Envelope(nlohmann::json data, nlohmann::json auth,
           {"lease_duration", 0},
           {"data", std::move(data)},
           {"wrap_info", nullptr},
-          {"warnings", warnings.empty() ? nlohmann::json()
-                                        : nlohmann::json(warnings)},
+          {"warnings",
+           warnings.empty() ? nlohmann::json() : nlohmann::json(warnings)},
           {"auth", std::move(auth)},
           {"mount_type", std::move(mount_type)}};
 }
@@ -195,10 +199,9 @@ void Api::Authenticated(Call& c) {
     SendError(*c.w, 405, "");
     return;
   }
-  bool snapshot_upload =
-      (c.method == "POST" || c.method == "PUT") &&
-      (c.path == "sys/storage/raft/snapshot" ||
-       c.path == "sys/storage/raft/snapshot-force");
+  bool snapshot_upload = (c.method == "POST" || c.method == "PUT") &&
+                         (c.path == "sys/storage/raft/snapshot" ||
+                          c.path == "sys/storage/raft/snapshot-force");
   Core::Access access = core_->Begin();
   if (access.sealed()) {
     SendError(*c.w, 503, "Vault is sealed");
@@ -291,7 +294,8 @@ void Api::Snapshot(Call& c, Core::Access& access, bool force) {
     (void)WriteArchive(*snap.value(), access.kek(), sink);
     return;
   }
-  auto staged = StageRestore(*core_->store(), c.req->body(), access.kek(), force);
+  auto staged =
+      StageRestore(*core_->store(), c.req->body(), access.kek(), force);
   if (!staged.ok()) {
     if (staged.status().code() == StatusCode::kPermissionDenied)
       return SendError(*c.w, 400, staged.status().message());
@@ -317,7 +321,8 @@ void Api::Engine(Call& c, Core::Access& access, const MountEntry& mount,
     lock.unlock();
   if (*op == logical::Operation::kUpdate) {
     auto resolved = engine.ResolveWriteOperation(sub);
-    if (!resolved.ok()) return SendError(*c.w, 500, resolved.status().message());
+    if (!resolved.ok())
+      return SendError(*c.w, 500, resolved.status().message());
     op = resolved.value();
   }
   if (!acl.Allows(AclPath(c.path, *op), CapabilityFor(*op))) {

@@ -57,7 +57,8 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
   auto describe_all = [&] {
     nlohmann::json all = nlohmann::json::object();
     for (const auto& m : table.entries()) all[m.path] = m.Describe();
-    MountEntry sys{"sys/", "system", "system endpoints used for control, policy and debugging",
+    MountEntry sys{"sys/", "system",
+                   "system endpoints used for control, policy and debugging",
                    "", "system_" + std::string("00000000")};
     all["sys/"] = sys.Describe();
     return all;
@@ -72,7 +73,10 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
   }
   if (c.method == "GET") {
     const MountEntry* m = table.Find(rest);
-    if (!m) return SendError(*c.w, 400, "No secret engine mount at " + MountTable::Normalize(rest));
+    if (!m)
+      return SendError(
+          *c.w, 400,
+          "No secret engine mount at " + MountTable::Normalize(rest));
     return SendJson(*c.w, 200, Envelope(m->Describe()));
   }
   if (c.method == "DELETE") {
@@ -93,8 +97,10 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
   std::string version;
   if (options.contains("version")) {
     const auto& v = options["version"];
-    version = v.is_string() ? v.get<std::string>()
-                            : (v.is_number_integer() ? std::to_string(v.get<int>()) : "?");
+    version =
+        v.is_string()
+            ? v.get<std::string>()
+            : (v.is_number_integer() ? std::to_string(v.get<int>()) : "?");
   }
   if (type == "kv-v2") {
     type = "kv";
@@ -112,10 +118,12 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
   entry.path = std::string(rest);
   entry.type = "kv";
   auto description = StringField(b, "description");
-  if (!description) return SendError(*c.w, 400, "'description' must be a string");
+  if (!description)
+    return SendError(*c.w, 400, "'description' must be a string");
   entry.description = *description;
   entry.options = {{"version", "2"}};
-  if (b.contains("config") && b["config"].is_object()) entry.config = b["config"];
+  if (b.contains("config") && b["config"].is_object())
+    entry.config = b["config"];
   Status s = access.EnableMount(std::move(entry));
   if (!s.ok()) {
     int code = s.code() == StatusCode::kInvalidArgument ? 400 : 500;
@@ -127,10 +135,11 @@ void Api::Mounts(Call& c, Core::Access& access, std::string_view rest) {
 void Api::Policies(Call& c, Core::Access& access, std::string_view name,
                    bool legacy) {
   PolicyStore& store = access.policies();
-  bool list = c.method == "LIST" ||
-              (c.method == "GET" &&
-               (name.empty() ||
-                ParseGoBool(c.req->Query("list").value_or("")).value_or(false)));
+  bool list =
+      c.method == "LIST" ||
+      (c.method == "GET" &&
+       (name.empty() ||
+        ParseGoBool(c.req->Query("list").value_or("")).value_or(false)));
   if (name.empty() || list) {
     if (!list) return SendError(*c.w, 405, "");
     auto names = store.List();
@@ -160,7 +169,8 @@ void Api::Policies(Call& c, Core::Access& access, std::string_view name,
   if (c.method == "DELETE") {
     Status s = store.Delete(name);
     if (!s.ok())
-      return SendError(*c.w, s.code() == StatusCode::kInvalidArgument ? 400 : 500,
+      return SendError(*c.w,
+                       s.code() == StatusCode::kInvalidArgument ? 400 : 500,
                        s.message());
     return c.w->Send(204, "", "application/json");
   }
@@ -183,7 +193,8 @@ void Api::TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
     return SendError(*c.w, 400, "'policies' must be a list of strings");
   auto ttl = ParseDurationSeconds(b.value("ttl", nlohmann::json()));
   if (!ttl.ok()) return SendError(*c.w, 400, ttl.status().message());
-  auto max_ttl = ParseDurationSeconds(b.value("explicit_max_ttl", nlohmann::json()));
+  auto max_ttl =
+      ParseDurationSeconds(b.value("explicit_max_ttl", nlohmann::json()));
   if (!max_ttl.ok()) return SendError(*c.w, 400, max_ttl.status().message());
   auto no_default_field = BoolField(b, "no_default_policy");
   auto renewable_field = BoolField(b, "renewable", true);
@@ -232,18 +243,13 @@ void Api::TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
   if (b.contains("meta") && b["meta"].is_object()) t.meta = b["meta"];
   Status s = access.tokens().Create(t);
   if (!s.ok()) return SendError(*c.w, 500, s.message());
-  nlohmann::json auth = {{"client_token", t.id},
-                         {"accessor", t.accessor},
-                         {"policies", t.policies},
-                         {"token_policies", t.policies},
-                         {"metadata", t.meta},
-                         {"lease_duration", t.ttl},
-                         {"renewable", t.renewable},
-                         {"entity_id", ""},
-                         {"token_type", "service"},
-                         {"orphan", t.orphan},
-                         {"mfa_requirement", nullptr},
-                         {"num_uses", 0}};
+  nlohmann::json auth = {
+      {"client_token", t.id},       {"accessor", t.accessor},
+      {"policies", t.policies},     {"token_policies", t.policies},
+      {"metadata", t.meta},         {"lease_duration", t.ttl},
+      {"renewable", t.renewable},   {"entity_id", ""},
+      {"token_type", "service"},    {"orphan", t.orphan},
+      {"mfa_requirement", nullptr}, {"num_uses", 0}};
   SendJson(*c.w, 200, Envelope(nullptr, auth));
 }
 
@@ -255,8 +261,9 @@ void Api::TokenLookup(Call& c, const TokenEntry& t) {
       {"creation_ttl", t.ttl},
       {"display_name", t.display_name},
       {"entity_id", ""},
-      {"expire_time", t.ttl > 0 ? nlohmann::json(Rfc3339(t.creation_time + t.ttl))
-                                : nlohmann::json()},
+      {"expire_time", t.ttl > 0
+                          ? nlohmann::json(Rfc3339(t.creation_time + t.ttl))
+                          : nlohmann::json()},
       {"explicit_max_ttl", t.explicit_max_ttl},
       {"id", t.id},
       {"issue_time", Rfc3339(t.creation_time)},
@@ -266,7 +273,8 @@ void Api::TokenLookup(Call& c, const TokenEntry& t) {
       {"path", t.path},
       {"policies", t.policies},
       {"renewable", t.renewable},
-      {"ttl", t.ttl > 0 ? std::max<int64_t>(0, t.creation_time + t.ttl - now) : 0},
+      {"ttl",
+       t.ttl > 0 ? std::max<int64_t>(0, t.creation_time + t.ttl - now) : 0},
       {"type", "service"}};
   SendJson(*c.w, 200, Envelope(data));
 }

@@ -30,7 +30,8 @@ std::optional<int> Atoi(std::string_view s) {
 }
 
 // Finds a key the way Go's encoding/json does for untagged fields.
-const nlohmann::json* FieldCI(const nlohmann::json& obj, std::string_view name) {
+const nlohmann::json* FieldCI(const nlohmann::json& obj,
+                              std::string_view name) {
   if (!obj.is_object()) return nullptr;
   if (auto it = obj.find(std::string(name)); it != obj.end()) return &*it;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -53,10 +54,10 @@ void Api::Health(Call& c) {
     const char* name;
     int code;
   };
-  Param codes[] = {{"activecode", 200},        {"standbycode", 429},
-                   {"drsecondarycode", 472},   {"performancestandbycode", 473},
-                   {"haunhealthycode", 474},   {"sealedcode", 503},
-                   {"uninitcode", 501},        {"removedcode", 530}};
+  Param codes[] = {{"activecode", 200},      {"standbycode", 429},
+                   {"drsecondarycode", 472}, {"performancestandbycode", 473},
+                   {"haunhealthycode", 474}, {"sealedcode", 503},
+                   {"uninitcode", 501},      {"removedcode", 530}};
   for (auto& p : codes) {
     if (auto v = c.req->Query(p.name)) {
       auto n = Atoi(*v);
@@ -69,7 +70,8 @@ void Api::Health(Call& c) {
       return SendError(*c.w, 400, "");
   }
   auto initialized = core_->Initialized();
-  if (!initialized.ok()) return SendError(*c.w, 500, initialized.status().message());
+  if (!initialized.ok())
+    return SendError(*c.w, 500, initialized.status().message());
   SealStatus st = core_->GetSealStatus();
   int status = codes[0].code;  // active: a single node is always the leader
   if (!initialized.value())
@@ -106,17 +108,17 @@ void Api::Leader(Call& c) {
   if (core_->sealed()) return SendError(*c.w, 500, "Vault is sealed");
   std::string active = FormatRfc3339(core_->active_time());
   uint64_t index = core_->store()->applied_index();
-  SendJson(*c.w, 200,
-           {{"ha_enabled", true},
-            {"is_self", true},
-            {"active_time", active},
-            {"leader_address", core_->options().api_addr},
-            {"leader_cluster_address",
-             "https://" + core_->options().cluster_addr},
-            {"performance_standby", false},
-            {"performance_standby_last_remote_wal", 0},
-            {"raft_committed_index", index},
-            {"raft_applied_index", index}});
+  SendJson(
+      *c.w, 200,
+      {{"ha_enabled", true},
+       {"is_self", true},
+       {"active_time", active},
+       {"leader_address", core_->options().api_addr},
+       {"leader_cluster_address", "https://" + core_->options().cluster_addr},
+       {"performance_standby", false},
+       {"performance_standby_last_remote_wal", 0},
+       {"raft_committed_index", index},
+       {"raft_applied_index", index}});
 }
 
 void Api::SealStatusCall(Call& c) {
@@ -155,7 +157,8 @@ void Api::InitCall(Call& c) {
       !int_field("recovery_threshold", &rthreshold))
     return;
   if (rshares != 0 || rthreshold != 0 || FieldCI(c.body, "recovery_pgp_keys"))
-    return SendError(*c.w, 400, "parameters specific to auto unseal seals present");
+    return SendError(*c.w, 400,
+                     "parameters specific to auto unseal seals present");
   for (const char* pgp : {"pgp_keys", "root_token_pgp_key"}) {
     const nlohmann::json* v = FieldCI(c.body, pgp);
     if (v && !v->is_null() && !(v->is_array() && v->empty()) &&
@@ -166,10 +169,12 @@ void Api::InitCall(Call& c) {
   }
   auto result = core_->Init(shares, threshold);
   if (!result.ok()) {
-    int code = result.status().code() == StatusCode::kInvalidArgument ? 400 : 500;
+    int code =
+        result.status().code() == StatusCode::kInvalidArgument ? 400 : 500;
     return SendError(*c.w, code, result.status().message());
   }
-  nlohmann::json keys = nlohmann::json::array(), keys64 = nlohmann::json::array();
+  nlohmann::json keys = nlohmann::json::array(),
+                 keys64 = nlohmann::json::array();
   for (const auto& k : result.value().keys) {
     keys.push_back(HexEncode(AsBytes(k)));
     keys64.push_back(Base64Encode(k));
@@ -186,15 +191,17 @@ void Api::UnsealCall(Call& c) {
   const nlohmann::json* key = FieldCI(c.body, "key");
   const nlohmann::json* reset = FieldCI(c.body, "reset");
   if (reset && !reset->is_boolean())
-    return SendError(*c.w, 400,
-                     "failed to parse JSON input: json: cannot unmarshal " +
-                         std::string(reset->type_name()) +
-                         " into Go struct field UnsealRequest.Reset of type bool");
+    return SendError(
+        *c.w, 400,
+        "failed to parse JSON input: json: cannot unmarshal " +
+            std::string(reset->type_name()) +
+            " into Go struct field UnsealRequest.Reset of type bool");
   if (key && !key->is_string() && !key->is_null())
-    return SendError(*c.w, 400,
-                     "failed to parse JSON input: json: cannot unmarshal " +
-                         std::string(key->type_name()) +
-                         " into Go struct field UnsealRequest.Key of type string");
+    return SendError(
+        *c.w, 400,
+        "failed to parse JSON input: json: cannot unmarshal " +
+            std::string(key->type_name()) +
+            " into Go struct field UnsealRequest.Key of type string");
   auto init = core_->Initialized();
   if (!init.ok()) return SendError(*c.w, 500, init.status().message());
   if (!init.value()) return SendError(*c.w, 400, "Vault is not initialized");

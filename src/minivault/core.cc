@@ -101,10 +101,12 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
                           barrier::EncodeSealConfig(config)));
   auto stored = barrier::SealStoredKeys(kek, keyring.root_key());
   if (!stored.ok()) return stored.status();
-  cmd.ops.push_back(PutOp(std::string(barrier::kStoredKeysPath), stored.value()));
+  cmd.ops.push_back(
+      PutOp(std::string(barrier::kStoredKeysPath), stored.value()));
   auto sealed_ring = barrier::SealKeyring(keyring);
   if (!sealed_ring.ok()) return sealed_ring.status();
-  cmd.ops.push_back(PutOp(std::string(barrier::kKeyringPath), sealed_ring.value()));
+  cmd.ops.push_back(
+      PutOp(std::string(barrier::kKeyringPath), sealed_ring.value()));
 
   BarrierView root(store_, applier_, &keyring, "");
   auto add = [&](std::string_view key, std::string_view value) -> Status {
@@ -138,13 +140,13 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
   TokenStore token_store(&token_view);
   auto token_entries = token_store.EntriesToStore(root_token, salt);
   if (!token_entries.ok()) return token_entries.status();
-  for (Status s : {add(barrier::kShamirKekPath, kek),
-                   add(kClusterInfoPath, info.dump()),
-                   add(kMountTablePath, MountTable().Encode()),
-                   add(kAuthTablePath, auth_table.dump()),
-                   add("sys/policy/default",
-                       PolicyStore::EncodeEntry(acl::DefaultPolicy())),
-                   add("sys/token/salt", salt)}) {
+  for (Status s :
+       {add(barrier::kShamirKekPath, kek), add(kClusterInfoPath, info.dump()),
+        add(kMountTablePath, MountTable().Encode()),
+        add(kAuthTablePath, auth_table.dump()),
+        add("sys/policy/default",
+            PolicyStore::EncodeEntry(acl::DefaultPolicy())),
+        add("sys/token/salt", salt)}) {
     if (!s.ok()) return s;
   }
   for (const auto& [k, v] : token_entries.value()) {
@@ -157,9 +159,9 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
   if (Status s = store_->SetConfiguration(raft_config); !s.ok()) return s;
   if (Status s = applier_->Apply(cmd); !s.ok()) return s;
   result.root_token = root_token.id;
-  Log(kLogInfo, "core: security barrier initialized: shares=" +
-                    std::to_string(shares) +
-                    " threshold=" + std::to_string(threshold));
+  Log(kLogInfo,
+      "core: security barrier initialized: shares=" + std::to_string(shares) +
+          " threshold=" + std::to_string(threshold));
   return result;
 }
 
@@ -247,7 +249,6 @@ Result<SealStatus> Core::Unseal(std::string_view share) {
   return GetSealStatus();
 }
 
-
 Status Core::LoadUnsealedState(const std::string& root_key) {
   auto stored_ring = store_->Get(barrier::kKeyringPath);
   if (!stored_ring.ok()) return stored_ring.status();
@@ -280,21 +281,20 @@ Status Core::LoadUnsealedState(const std::string& root_key) {
   }
   token_view_ = std::make_unique<BarrierView>(store_, applier_, keyring_.get(),
                                               "sys/token/");
-  policy_view_ = std::make_unique<BarrierView>(store_, applier_,
-                                               keyring_.get(), "sys/policy/");
+  policy_view_ = std::make_unique<BarrierView>(store_, applier_, keyring_.get(),
+                                               "sys/policy/");
   tokens_ = std::make_unique<TokenStore>(token_view_.get());
   policies_ = std::make_unique<PolicyStore>(policy_view_.get());
   // Becoming active writes the HA lock holder, as Vault's raft lock does;
   // it also means every unseal applies something new to snapshot.
-  if (Status s = applier_->Apply(fsm::Command{{PutOp(
-          std::string(kLockPath), NewUuid())}});
+  if (Status s = applier_->Apply(
+          fsm::Command{{PutOp(std::string(kLockPath), NewUuid())}});
       !s.ok()) {
     return s;
   }
-  active_since_.store(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  active_since_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
   sealed_.store(false);
   Log(kLogInfo, "core: vault is unsealed");
   return Status::Ok();
@@ -345,9 +345,8 @@ MountTable Core::Access::mounts() const {
 }
 
 std::unique_ptr<BarrierView> Core::Access::View(std::string prefix) {
-  return std::make_unique<BarrierView>(core_->store_, core_->applier_,
-                                       core_->keyring_.get(),
-                                       std::move(prefix));
+  return std::make_unique<BarrierView>(
+      core_->store_, core_->applier_, core_->keyring_.get(), std::move(prefix));
 }
 
 Status Core::Access::EnableMount(MountEntry entry) {

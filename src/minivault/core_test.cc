@@ -11,6 +11,7 @@
 
 #include "barrier/barrier.h"
 #include "crypto/aead.h"
+#include "env/test_dir.h"
 #include "minivault/applier.h"
 #include "minivault/snapshot_io.h"
 #include "snapshot/records.h"
@@ -21,11 +22,7 @@ namespace {
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "/vkcoreXXXXXX";
-  EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
+using vk::testing::MakeTempDir;
 
 // One minivault node: a Store in its own directory, a LocalApplier and a
 // Core. Close() and Reopen() model a process restart.

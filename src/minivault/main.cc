@@ -1,11 +1,11 @@
 // minivault: a Vault-API-compatible secret server for vaultkeep's demo and
 // tests. See docs/minivault.md.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "env/file.h"
 #include "fsm/store.h"
@@ -34,7 +34,8 @@ bool SplitHostPort(const std::string& s, std::string* host, int* port) {
   try {
     size_t used = 0;
     *port = std::stoi(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1 || *port < 0 || *port > 65535) return false;
+    if (used != s.size() - colon - 1 || *port < 0 || *port > 65535)
+      return false;
   } catch (...) {
     return false;
   }
@@ -131,16 +132,19 @@ int RunServer(const ServerFlags& f) {
   api = std::make_unique<vk::minivault::Api>(core.get());
   api_ptr.store(api.get());
   if (!f.port_file.empty()) {
-    if (vk::Status s = vk::WriteFileAtomic(f.port_file, std::to_string(bound), 0644);
+    if (vk::Status s =
+            vk::WriteFileAtomic(f.port_file, std::to_string(bound), 0644);
         !s.ok())
       return Fail(s.message());
   }
   spdlog::info("minivault {} listening on {} (node id {}, data {})",
-               vk::minivault::kVersion, copt.api_addr, copt.node_id, f.data_dir);
+               vk::minivault::kVersion, copt.api_addr, copt.node_id,
+               f.data_dir);
 
   int sig = 0;
   sigwait(&stop, &sig);
-  spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}, shutting down",
+               sig == SIGTERM ? "SIGTERM" : "SIGINT");
   server.value()->Stop();
   api_ptr.store(nullptr);
   core->WaitForRestore();
@@ -151,25 +155,38 @@ int RunServer(const ServerFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"minivault: a Vault-API-compatible secret server (single node) "
-               "with Vault's seal, barrier and raft snapshots",
-               "minivault"};
+  CLI::App app{
+      "minivault: a Vault-API-compatible secret server (single node) "
+      "with Vault's seal, barrier and raft snapshots",
+      "minivault"};
   app.require_subcommand(1);
   ServerFlags f;
   auto* server = app.add_subcommand("server", "Run the server until SIGTERM");
-  server->add_option("--listen", f.listen, "Address to listen on, HOST:PORT (port 0 picks a free one)")
+  server
+      ->add_option("--listen", f.listen,
+                   "Address to listen on, HOST:PORT (port 0 picks a free one)")
       ->capture_default_str();
-  server->add_option("--data-dir", f.data_dir, "Directory for the store and node id")
+  server
+      ->add_option("--data-dir", f.data_dir,
+                   "Directory for the store and node id")
       ->required();
-  server->add_option("--node-id", f.node_id, "Raft node id (default: stored, or a new UUID)");
-  server->add_option("--api-addr", f.api_addr, "Address clients are sent to (default: scheme://listen)");
-  server->add_option("--cluster-addr", f.cluster_addr, "Raft address in the configuration (default: host:port+1)");
-  server->add_option("--tls-cert", f.tls_cert, "PEM certificate file (enables HTTPS)");
+  server->add_option("--node-id", f.node_id,
+                     "Raft node id (default: stored, or a new UUID)");
+  server->add_option("--api-addr", f.api_addr,
+                     "Address clients are sent to (default: scheme://listen)");
+  server->add_option(
+      "--cluster-addr", f.cluster_addr,
+      "Raft address in the configuration (default: host:port+1)");
+  server->add_option("--tls-cert", f.tls_cert,
+                     "PEM certificate file (enables HTTPS)");
   server->add_option("--tls-key", f.tls_key, "PEM private key file");
-  server->add_option("--log-level", f.log_level, "trace, debug, info, warn, error")
+  server
+      ->add_option("--log-level", f.log_level,
+                   "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  server->add_option("--port-file", f.port_file, "Write the bound port here once listening");
+  server->add_option("--port-file", f.port_file,
+                     "Write the bound port here once listening");
   auto* version = app.add_subcommand("version", "Print the version");
   CLI11_PARSE(app, argc, argv);
   if (version->parsed()) {

@@ -12,10 +12,11 @@ std::string NewUuid() {
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
   char out[37];
   const auto* u = reinterpret_cast<const unsigned char*>(b.data());
-  std::snprintf(out, sizeof(out),
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-                u[10], u[11], u[12], u[13], u[14], u[15]);
+  std::snprintf(
+      out, sizeof(out),
+      "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+      u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
+      u[12], u[13], u[14], u[15]);
   return out;
 }
 
@@ -108,7 +109,8 @@ Status MountTable::Add(MountEntry entry) {
   entry.path = Normalize(entry.path);
   if (entry.path.empty() || entry.path == "/")
     return InvalidArgument("missing path");
-  for (std::string_view reserved : {"sys/", "auth/", "cubbyhole/", "identity/"}) {
+  for (std::string_view reserved :
+       {"sys/", "auth/", "cubbyhole/", "identity/"}) {
     if (entry.path.substr(0, reserved.size()) == reserved)
       return InvalidArgument("cannot mount '" + entry.path +
                              "' of type 'kv': path is reserved");

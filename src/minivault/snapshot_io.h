@@ -36,7 +36,8 @@ struct StagedRestore {
 // Fails with kPermissionDenied (message kSealedHashesMismatch) when the
 // sealed hashes are missing or do not open with `kek` (Vault's "different
 // unseal keys" case), kCorruption for any other defect of the archive,
-// including sealed hashes that open but list other digests. The store is unchanged on failure.
+// including sealed hashes that open but list other digests. The store is
+// unchanged on failure.
 Result<StagedRestore> StageRestore(fsm::Store& store, ByteSource& body,
                                    std::string_view kek, bool force);
 

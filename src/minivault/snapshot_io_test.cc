@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/aead.h"
+#include "env/test_dir.h"
 #include "minivault/applier.h"
 #include "snapshot/archive_reader.h"
 #include "snapshot/archive_writer.h"
@@ -22,11 +23,7 @@ namespace {
 
 using Pairs = std::map<std::string, std::string>;
 
-std::string MakeTempDir() {
-  std::string tmpl = ::testing::TempDir() + "/vksnapioXXXXXX";
-  EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
-  return tmpl;
-}
+using vk::testing::MakeTempDir;
 
 bool DirHas(const std::string& dir, const std::string& name) {
   bool found = false;

@@ -73,13 +73,16 @@ Result<int64_t> ParseDurationSeconds(const nlohmann::json& value) {
     if (v < 0) return InvalidArgument("duration must not be negative");
     return v;
   }
-  if (!value.is_string()) return InvalidArgument("duration must be a string or a number");
+  if (!value.is_string())
+    return InvalidArgument("duration must be a string or a number");
   std::string s = value.get<std::string>();
   if (s.empty()) return int64_t{0};
   bool digits_only = true;
-  for (char c : s) digits_only = digits_only && std::isdigit(static_cast<unsigned char>(c));
+  for (char c : s)
+    digits_only = digits_only && std::isdigit(static_cast<unsigned char>(c));
   if (digits_only) {
-    if (s.size() > 12) return InvalidArgument("duration \"" + s + "\" is too large");
+    if (s.size() > 12)
+      return InvalidArgument("duration \"" + s + "\" is too large");
     return static_cast<int64_t>(std::stoll(s));
   }
   // Go duration syntax (h, m, s, ms, us, ns) plus Vault's "d".
@@ -87,28 +90,42 @@ Result<int64_t> ParseDurationSeconds(const nlohmann::json& value) {
   size_t i = 0;
   while (i < s.size()) {
     size_t start = i;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (start == i || i - start > 12) return InvalidArgument("invalid duration \"" + s + "\"");
+    while (i < s.size() &&
+           (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.'))
+      ++i;
+    if (start == i || i - start > 12)
+      return InvalidArgument("invalid duration \"" + s + "\"");
     double n = std::stod(s.substr(start, i - start));
     size_t us = i;
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
     std::string unit = s.substr(us, i - us);
     double mul;
-    if (unit == "d") mul = 86400;
-    else if (unit == "h") mul = 3600;
-    else if (unit == "m") mul = 60;
-    else if (unit == "s") mul = 1;
-    else if (unit == "ms") mul = 1e-3;
-    else if (unit == "us" || unit == "µs") mul = 1e-6;
-    else if (unit == "ns") mul = 1e-9;
-    else return InvalidArgument("invalid duration \"" + s + "\"");
+    if (unit == "d")
+      mul = 86400;
+    else if (unit == "h")
+      mul = 3600;
+    else if (unit == "m")
+      mul = 60;
+    else if (unit == "s")
+      mul = 1;
+    else if (unit == "ms")
+      mul = 1e-3;
+    else if (unit == "us" || unit == "µs")
+      mul = 1e-6;
+    else if (unit == "ns")
+      mul = 1e-9;
+    else
+      return InvalidArgument("invalid duration \"" + s + "\"");
     total += n * mul;
   }
-  if (total > 1e12) return InvalidArgument("duration \"" + s + "\" is too large");
+  if (total > 1e12)
+    return InvalidArgument("duration \"" + s + "\" is too large");
   return static_cast<int64_t>(total);
 }
 
-std::string TokenStore::NewSalt() { return HexEncode(AsBytes(RandomBytes(32))); }
+std::string TokenStore::NewSalt() {
+  return HexEncode(AsBytes(RandomBytes(32)));
+}
 
 std::string TokenStore::Hash(const std::string& salt, std::string_view value) {
   Sha256 h;
@@ -165,7 +182,8 @@ Result<std::optional<TokenEntry>> TokenStore::Lookup(std::string_view id) {
                     .count();
   if (entry.value().expired(now)) {
     (void)view_->Delete(key);
-    (void)view_->Delete("accessor/" + Hash(salt.value(), entry.value().accessor));
+    (void)view_->Delete("accessor/" +
+                        Hash(salt.value(), entry.value().accessor));
     return std::optional<TokenEntry>();
   }
   return std::optional<TokenEntry>(std::move(entry).value());

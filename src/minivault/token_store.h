@@ -31,7 +31,9 @@ struct TokenEntry {
   bool orphan = false;
   nlohmann::json meta;  // null or {string: string}
 
-  bool expired(int64_t now) const { return ttl > 0 && now >= creation_time + ttl; }
+  bool expired(int64_t now) const {
+    return ttl > 0 && now >= creation_time + ttl;
+  }
   nlohmann::json ToJson() const;
   static Result<TokenEntry> FromJson(const nlohmann::json& j);
 };
