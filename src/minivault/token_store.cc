@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 
 #include "crypto/aead.h"
 #include "crypto/sha256.h"
@@ -83,7 +84,7 @@ Result<int64_t> ParseDurationSeconds(const nlohmann::json& value) {
   if (digits_only) {
     if (s.size() > 12)
       return InvalidArgument("duration \"" + s + "\" is too large");
-    return static_cast<int64_t>(std::stoll(s));
+    return static_cast<int64_t>(std::strtoll(s.c_str(), nullptr, 10));
   }
   // Go duration syntax (h, m, s, ms, us, ns) plus Vault's "d".
   double total = 0;
@@ -93,9 +94,13 @@ Result<int64_t> ParseDurationSeconds(const nlohmann::json& value) {
     while (i < s.size() &&
            (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.'))
       ++i;
-    if (start == i || i - start > 12)
+    std::string number = s.substr(start, i - start);
+    // strtod never throws; the checks make it see a plain decimal.
+    if (number.empty() || number.size() > 12 ||
+        number.find_first_of("0123456789") == std::string::npos ||
+        number.find('.') != number.rfind('.'))
       return InvalidArgument("invalid duration \"" + s + "\"");
-    double n = std::stod(s.substr(start, i - start));
+    double n = std::strtod(number.c_str(), nullptr);
     size_t us = i;
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
     std::string unit = s.substr(us, i - us);
