@@ -13,14 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 Status PathError(std::string_view pattern, const std::string& what) {
   return InvalidArgument("path " + Quote(pattern) + ": " + what);
 }
@@ -169,7 +161,7 @@ Status ParsePathMap(const json& paths, std::vector<PathRule>* rules) {
 
 Result<Policy> ParsePolicy(std::string_view name, std::string_view text) {
   Policy policy;
-  policy.name = Lower(name);
+  policy.name = AsciiLower(name);
   if (policy.name.empty()) {
     return InvalidArgument("policy name must not be empty");
   }

@@ -21,6 +21,12 @@ std::string Base64Encode(std::string_view in);
 // padding, or a length that is not a multiple of 4.
 Result<std::string> Base64Decode(std::string_view in);
 
+// ASCII-only case folding, as Go's strings.EqualFold does for ASCII and
+// as HTTP header names and Go's encoding/json field matching need; bytes
+// outside A-Z compare as they are.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string AsciiLower(std::string_view s);
+
 }  // namespace vk
 
 #endif  // VAULTKEEP_BASE_STRINGS_H_

@@ -95,4 +95,10 @@ Result<ZonedTime> ParseRfc3339Zoned(std::string_view s) {
   return z;
 }
 
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace vk

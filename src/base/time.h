@@ -16,6 +16,9 @@
 namespace vk {
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+
+// The current time in whole seconds since the Unix epoch.
+int64_t UnixNow();
 struct ZonedTime {
   std::chrono::system_clock::time_point time;
   int32_t utc_offset_seconds = 0;  // "-05:00" is -18000; "Z" is 0

@@ -30,6 +30,7 @@
 #include <system_error>
 #include <thread>
 
+#include "base/strings.h"
 #include "httpd/pipe.h"
 
 namespace vk::httpd {
@@ -44,17 +45,6 @@ constexpr size_t kResponseBlockSize = 64 * 1024;
 // chunks arrive in); larger than the 32 KiB default for upload throughput.
 constexpr size_t kConnectionMemoryLimit = 128 * 1024;
 constexpr char kInternalErrorBody[] = R"({"errors":["internal server error"]})";
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 void SetHeaderIn(std::vector<std::pair<std::string, std::string>>& headers,
                  std::string name, std::string value) {

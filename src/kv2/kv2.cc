@@ -158,7 +158,6 @@ Engine::Engine(logical::Storage* storage, Clock now)
     : storage_(storage), now_(std::move(now)) {}
 
 Result<Operation> Engine::ResolveWriteOperation(std::string_view path) {
-  std::lock_guard lock(mu_);
   auto name = After(path, "data/");
   if (!name) name = After(path, kMetadataPrefix);
   if (!name || CheckName(*name)) return Operation::kUpdate;
@@ -167,7 +166,6 @@ Result<Operation> Engine::ResolveWriteOperation(std::string_view path) {
 }
 
 Response Engine::Handle(const Request& req) {
-  std::lock_guard lock(mu_);
   try {
     return Dispatch(req);
   } catch (const std::exception&) {

@@ -31,7 +31,6 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,8 +61,9 @@ class Engine {
   Result<logical::Operation> ResolveWriteOperation(std::string_view path);
 
   // Handles one request whose operation the core already resolved. Never
-  // throws; storage failures become 500. Requests are serialized, so each
-  // read-modify-write of a secret's metadata is atomic.
+  // throws; storage failures become 500. The engine keeps no state between
+  // requests: the caller serializes writes to a mount, which makes each
+  // read-modify-write of a secret's metadata atomic.
   logical::Response Handle(const logical::Request& req);
 
  private:
@@ -96,7 +96,6 @@ class Engine {
 
   logical::Storage* storage_;
   Clock now_;
-  std::mutex mu_;
 };
 
 // The storage key of version `version` of secret `name`.

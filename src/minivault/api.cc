@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "kv2/kv2.h"
 
 namespace vk::minivault {
@@ -45,9 +46,8 @@ std::optional<std::string> TokenFrom(const httpd::Request& req) {
   if (auto a = req.Header("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
     if (a->size() > kBearer.size() &&
-        std::equal(
-            kBearer.begin(), kBearer.end(), a->begin(),
-            [](char x, char y) { return std::tolower(x) == std::tolower(y); }))
+        EqualsIgnoreCase(std::string_view(*a).substr(0, kBearer.size()),
+                         kBearer))
       return a->substr(kBearer.size());
   }
   return std::nullopt;

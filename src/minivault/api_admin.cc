@@ -4,6 +4,7 @@
 #include <chrono>
 #include <set>
 
+#include "base/strings.h"
 #include "base/time.h"
 #include "minivault/api.h"
 
@@ -12,12 +13,6 @@ namespace {
 
 // Vault's default token TTL (system max lease TTL): 32 days.
 constexpr int64_t kDefaultTokenTtl = 768 * 3600;
-
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string Rfc3339(int64_t unix_seconds) {
   return FormatRfc3339(std::chrono::system_clock::time_point(
@@ -207,10 +202,7 @@ void Api::TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
   bool parent_root = std::find(parent.policies.begin(), parent.policies.end(),
                                "root") != parent.policies.end();
   std::set<std::string> set;
-  for (auto p : *policies) {
-    std::transform(p.begin(), p.end(), p.begin(), ::tolower);
-    set.insert(p);
-  }
+  for (const auto& p : *policies) set.insert(AsciiLower(p));
   if (policies->empty()) {
     // Vault: no policies given inherits the parent's.
     set.insert(parent.policies.begin(), parent.policies.end());

@@ -10,12 +10,6 @@
 namespace vk::minivault {
 namespace {
 
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Go's strconv.Atoi over the whole string.
 std::optional<int> Atoi(std::string_view s) {
   if (s.empty() || s.size() > 10) return std::nullopt;
@@ -35,13 +29,7 @@ const nlohmann::json* FieldCI(const nlohmann::json& obj,
   if (!obj.is_object()) return nullptr;
   if (auto it = obj.find(std::string(name)); it != obj.end()) return &*it;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    const std::string& k = it.key();
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        }))
-      return &*it;
+    if (EqualsIgnoreCase(it.key(), name)) return &*it;
   }
   return nullptr;
 }

@@ -19,12 +19,6 @@ constexpr std::string_view kLockPath = "core/lock";
 constexpr int kLogInfo = 2;
 constexpr int kLogWarn = 3;
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 fsm::Op PutOp(std::string key, std::string value) {
   return fsm::Op{fsm::Op::Kind::kPut, std::move(key), std::move(value)};
 }
@@ -134,7 +128,7 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
   root_token.policies = {"root"};
   root_token.path = "auth/token/root";
   root_token.display_name = "root";
-  root_token.creation_time = NowSeconds();
+  root_token.creation_time = UnixNow();
   root_token.orphan = true;
   BarrierView token_view(store_, applier_, &keyring, "sys/token/");
   TokenStore token_store(&token_view);
@@ -410,21 +404,16 @@ void Core::CommitRestoreAsync(StagedRestore staged) {
     // The restore callback: reload the keyring with the root key in memory.
     // Another cluster's keyring does not open: seal, and the operator
     // unseals with that cluster's keys (reference §4).
-    std::string root_key = root_key_;
-    std::string kek = kek_;
-    Status reload = LoadUnsealedState(root_key);
-    OPENSSL_cleanse(root_key.data(), root_key.size());
+    // The KEK stays the one that unsealed this node (the restored data may
+    // predate a rekey of this cluster).
+    Status reload = LoadUnsealedState(root_key_);
     if (!reload.ok()) {
       Log(kLogWarn,
           "raft snapshot restore: failed to perform key upgrades, sealing: " +
               reload.message());
       ClearKeys();
-      OPENSSL_cleanse(kek.data(), kek.size());
       return;
     }
-    // The restored data may come from this cluster before a rekey; the KEK
-    // stays the one that unsealed this node.
-    kek_ = std::move(kek);
     Log(kLogInfo, "raft snapshot restore: snapshot restored");
   });
 }

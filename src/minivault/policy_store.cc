@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
+
 namespace vk::minivault {
-namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string PolicyStore::EncodeEntry(const acl::Policy& policy) {
   // Type 0 is Vault's ACL policy type.
@@ -26,7 +19,7 @@ std::string PolicyStore::EncodeEntry(const acl::Policy& policy) {
 }
 
 Result<std::optional<acl::Policy>> PolicyStore::Get(std::string_view name) {
-  std::string n = Lower(name);
+  std::string n = AsciiLower(name);
   {
     std::lock_guard lock(mu_);
     if (auto it = cache_.find(n); it != cache_.end())
@@ -51,7 +44,7 @@ Result<std::optional<acl::Policy>> PolicyStore::Get(std::string_view name) {
 }
 
 Status PolicyStore::Put(std::string_view name, std::string_view raw) {
-  std::string n = Lower(name);
+  std::string n = AsciiLower(name);
   if (n.empty()) return InvalidArgument("policy name must be provided");
   if (n == "root") return InvalidArgument("cannot update \"root\" policy");
   auto policy = acl::ParsePolicy(n, raw);
@@ -65,7 +58,7 @@ Status PolicyStore::Put(std::string_view name, std::string_view raw) {
 }
 
 Status PolicyStore::Delete(std::string_view name) {
-  std::string n = Lower(name);
+  std::string n = AsciiLower(name);
   if (n == "root" || n == "default")
     return InvalidArgument("cannot delete \"" + n + "\" policy");
   if (Status s = view_->Delete(n); !s.ok()) return s;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/time.h"
 #include "crypto/aead.h"
 #include "crypto/sha256.h"
 
@@ -182,10 +183,7 @@ Result<std::optional<TokenEntry>> TokenStore::Lookup(std::string_view id) {
   nlohmann::json j = nlohmann::json::parse(*raw.value(), nullptr, false);
   auto entry = TokenEntry::FromJson(j);
   if (!entry.ok()) return entry.status();
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  if (entry.value().expired(now)) {
+  if (entry.value().expired(UnixNow())) {
     (void)view_->Delete(key);
     (void)view_->Delete("accessor/" +
                         Hash(salt.value(), entry.value().accessor));

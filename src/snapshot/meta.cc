@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "base/strings.h"
-#include <nlohmann/json.hpp>
 
 namespace vk::snapshot {
 namespace {
@@ -12,11 +12,7 @@ namespace {
 using nlohmann::json;
 
 bool KeyIs(const std::string& key, std::string_view want) {
-  return key.size() == want.size() &&
-         std::equal(key.begin(), key.end(), want.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) ==
-                  std::tolower(static_cast<unsigned char>(b));
-         });
+  return EqualsIgnoreCase(key, want);
 }
 
 Status FieldError(std::string_view field, std::string_view want) {
@@ -147,7 +143,8 @@ Result<SnapshotMeta> ParseMeta(std::string_view text) {
       if (!v.is_null()) {
         VK_ASSIGN_OR_RETURN(std::string b64, AsString(v, "Peers"));
         auto raw = Base64Decode(b64);
-        if (!raw.ok()) return Corruption("meta.json field Peers is not valid base64");
+        if (!raw.ok())
+          return Corruption("meta.json field Peers is not valid base64");
         m.peers = std::move(*raw);
       }
     } else if (KeyIs(k, "Configuration")) {
