@@ -114,26 +114,31 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def fill(mv, token, target):
+    """Writes ~target bytes of 256 KiB secrets through KV v2 with 4 clients;
+    returns the seconds it took. Random (incompressible) values, like
+    Vault's: every stored value is AES-GCM ciphertext whatever the secret."""
+    value_bytes = 256 << 10
+    n = max(1, target // (value_bytes + 200))
+    print(f"filling: {n} secrets of {value_bytes >> 10} KiB ...", file=sys.stderr)
+
+    def put(i):
+        v = base64.b64encode(os.urandom(value_bytes * 3 // 4)).decode()
+        s, _, b = mv.request("POST", f"/v1/secret/data/bench/{i:06d}", token=token,
+                             json={"data": {"v": v}})
+        assert s == 200, b
+
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        list(ex.map(put, range(n)))
+    return time.monotonic() - t0
+
+
 def run(a, target, scratch):
     mv = mvlib.MiniVault(data_dir=os.path.join(scratch, "data"))
     try:
         _, token = mv.setup(1, 1)
-        # Random (incompressible) values, like Vault's: every stored value is
-        # AES-GCM ciphertext whatever the secret.
-        value_bytes = 256 << 10
-        n = max(1, target // (value_bytes + 200))
-        print(f"filling: {n} secrets of {value_bytes >> 10} KiB ...", file=sys.stderr)
-
-        def put(i):
-            v = base64.b64encode(os.urandom(value_bytes * 3 // 4)).decode()
-            s, _, b = mv.request("POST", f"/v1/secret/data/bench/{i:06d}", token=token,
-                                 json={"data": {"v": v}})
-            assert s == 200, b
-
-        t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(4) as ex:
-            list(ex.map(put, range(n)))
-        fill_s = time.monotonic() - t0
+        fill_s = fill(mv, token, target)
 
         archive = os.path.join(scratch, "snap.tar.gz")
         save_times, save_rss = [], 0

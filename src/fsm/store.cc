@@ -444,19 +444,31 @@ Result<std::unique_ptr<Store::PendingRestore>> Store::BeginRestore(
 
 Status Store::CommitRestore(std::unique_ptr<PendingRestore> restore,
                             uint64_t term, uint64_t snapshot_index) {
-  auto* r = dynamic_cast<RestoreImpl*>(restore.get());
-  if (r == nullptr || r->store() != this) {
-    return InvalidArgument("the restore was not begun on this store");
-  }
-  if (!r->finished()) {
-    return FailedPrecondition("the restore has not finished successfully");
-  }
   std::lock_guard w(write_mu_);
   IndexValue next{term, std::max(applied_index(), snapshot_index) + 1};
   std::optional<Configuration> cfg;
   {
     std::lock_guard l(state_mu_);
     cfg = config_;
+  }
+  return SwapInLocked(restore.get(), next, cfg);
+}
+
+Status Store::CommitInstall(std::unique_ptr<PendingRestore> restore,
+                            uint64_t index, uint64_t term,
+                            const Configuration& config) {
+  std::lock_guard w(write_mu_);
+  return SwapInLocked(restore.get(), IndexValue{term, index}, config);
+}
+
+Status Store::SwapInLocked(PendingRestore* restore, const IndexValue& next,
+                           const std::optional<Configuration>& cfg) {
+  auto* r = dynamic_cast<RestoreImpl*>(restore);
+  if (r == nullptr || r->store() != this) {
+    return InvalidArgument("the restore was not begun on this store");
+  }
+  if (!r->finished()) {
+    return FailedPrecondition("the restore has not finished successfully");
   }
   VK_RETURN_IF_ERROR(r->Seal(next, cfg));
 
@@ -548,7 +560,8 @@ Status Store::CheckOpen() const {
   return Status::Ok();
 }
 
-Status Store::Apply(uint64_t index, uint64_t term, const Command& cmd) {
+Status Store::Apply(uint64_t index, uint64_t term, const Command& cmd,
+                    const Configuration* config) {
   std::lock_guard w(write_mu_);
   if (index <= applied_index()) return Status::Ok();
   for (const Op& op : cmd.ops) {
@@ -582,9 +595,14 @@ Status Store::Apply(uint64_t index, uint64_t term, const Command& cmd) {
   IndexValue iv{term, index};
   VK_RETURN_IF_ERROR(Put(txn.txn, config_dbi_, kLatestIndexesKey,
                          EncodeIndexValue(iv), "latest_indexes"));
+  if (config != nullptr) {
+    VK_RETURN_IF_ERROR(Put(txn.txn, config_dbi_, kLatestConfigKey,
+                           EncodeConfigurationValue(*config), "latest_config"));
+  }
   VK_RETURN_IF_ERROR(txn.Commit("apply of index " + std::to_string(index)));
   std::lock_guard s(state_mu_);
   applied_ = iv;
+  if (config != nullptr) config_ = *config;
   return Status::Ok();
 }
 

@@ -70,7 +70,10 @@ class Store {
   // empty, too long or not UTF-8, or an unknown op kind, is
   // kInvalidArgument. kDeletePrefix removes every key starting with its
   // (non-empty) key.
-  Status Apply(uint64_t index, uint64_t term, const Command& cmd);
+  // With `config`, latest_config is written in the same transaction (a raft
+  // configuration change applied at `index`).
+  Status Apply(uint64_t index, uint64_t term, const Command& cmd,
+               const Configuration* config = nullptr);
 
   // Writes config/latest_config. It does not move the applied index.
   Status SetConfiguration(const Configuration& config);
@@ -127,6 +130,12 @@ class Store {
   Status CommitRestore(std::unique_ptr<PendingRestore> restore, uint64_t term,
                        uint64_t snapshot_index);
 
+  // Installs a replica of another node's state (raft InstallSnapshot, or a
+  // restore replicated through the log): latest_indexes becomes exactly
+  // {term, index} and latest_config `config`, as the source had them.
+  Status CommitInstall(std::unique_ptr<PendingRestore> restore, uint64_t index,
+                       uint64_t term, const Configuration& config);
+
  private:
   class SnapshotImpl;
   class RestoreImpl;
@@ -136,6 +145,10 @@ class Store {
   Status OpenEnvLocked();
   void CloseEnvLocked();
   Status LoadStateLocked();
+  // With write_mu_ held: seals `restore` with `next`/`cfg` and renames it
+  // over vault.db.
+  Status SwapInLocked(PendingRestore* restore, const IndexValue& next,
+                      const std::optional<Configuration>& cfg);
 
   // Caller holds env_mu_ (shared is enough).
   Status CheckOpen() const;

@@ -359,6 +359,55 @@ TEST(StoreTest, RestoreRoundTrip) {
   EXPECT_EQ(c->configuration(), Configuration{});  // C had none; still none
 }
 
+// A raft InstallSnapshot: the copy takes the source's exact index, term and
+// configuration, even when they are below the target's.
+TEST(StoreTest, CommitInstallTakesTheSourcesIndexesAndConfiguration) {
+  std::string da = MakeTempDir(), db = MakeTempDir();
+  auto a = OpenStore(da);
+  auto b = OpenStore(db);
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->Apply(40, 3, Puts({{"k", "from-a"}})).ok());
+  ASSERT_TRUE(b->Apply(90, 2, Puts({{"k", "from-b"}, {"gone", "x"}})).ok());
+  ASSERT_TRUE(b->SetConfiguration(ConfigOf("b", 80)).ok());
+  auto snap = a->OpenSnapshot();
+  ASSERT_TRUE(snap.ok());
+  std::string state = StateOf(**snap);
+  auto r = b->BeginRestore(state.size());
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE((*r)->Feed(AsBytes(state)).ok());
+  ASSERT_TRUE((*r)->Finish().ok());
+  ASSERT_TRUE(b->CommitInstall(std::move(*r), 40, 3, ConfigOf("a", 12)).ok());
+  EXPECT_EQ(b->applied_index(), 40u);
+  EXPECT_EQ(b->applied_term(), 3u);
+  EXPECT_EQ(b->configuration(), ConfigOf("a", 12));
+  EXPECT_EQ(GetOr(*b, "k"), "from-a");
+  EXPECT_EQ(GetOr(*b, "gone"), std::nullopt);
+  b.reset();
+  b = OpenStore(db);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->applied_index(), 40u);
+  EXPECT_EQ(b->configuration(), ConfigOf("a", 12));
+}
+
+// A configuration change is applied with its index in one transaction;
+// a replay of it changes nothing.
+TEST(StoreTest, ApplyWithConfiguration) {
+  std::string d = MakeTempDir();
+  auto s = OpenStore(d);
+  ASSERT_TRUE(s);
+  Configuration c1 = ConfigOf("x", 5);
+  ASSERT_TRUE(s->Apply(5, 1, Command{}, &c1).ok());
+  EXPECT_EQ(s->applied_index(), 5u);
+  EXPECT_EQ(s->configuration(), c1);
+  Configuration c2 = ConfigOf("y", 5);
+  ASSERT_TRUE(s->Apply(5, 1, Command{}, &c2).ok());  // replay
+  EXPECT_EQ(s->configuration(), c1);
+  s.reset();
+  s = OpenStore(d);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->configuration(), c1);
+}
+
 TEST(StoreTest, RestoreSpansSeveralBatches) {
   std::string da = MakeTempDir(), db = MakeTempDir();
   auto a = OpenStore(da);

@@ -116,6 +116,16 @@ class MemoryResponseWriter : public ResponseWriter {
   bool streamed_ = false;
 };
 
+// A ByteSink over a response: each Write streams a chunk.
+class ResponseSink : public ByteSink {
+ public:
+  explicit ResponseSink(ResponseWriter& w) : w_(w) {}
+  Status Write(ByteSpan data) override { return w_.Write(data); }
+
+ private:
+  ResponseWriter& w_;
+};
+
 using Handler = std::function<void(Request&, ResponseWriter&)>;
 
 struct Options {

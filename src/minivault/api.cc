@@ -60,15 +60,6 @@ std::string AclPath(const std::string& path, logical::Operation op) {
   return path;
 }
 
-class WriterSink : public ByteSink {
- public:
-  explicit WriterSink(httpd::ResponseWriter& w) : w_(w) {}
-  Status Write(ByteSpan data) override { return w_.Write(data); }
-
- private:
-  httpd::ResponseWriter& w_;
-};
-
 }  // namespace
 
 std::optional<std::string> StringField(const nlohmann::json& body,
@@ -146,20 +137,7 @@ void SendLogical(httpd::ResponseWriter& w, const logical::Response& r,
 
 bool Api::ReadJson(Call& c) {
   std::string body;
-  uint8_t buf[64 << 10];
-  while (true) {
-    auto n = c.req->body().Read(MutableByteSpan(buf, sizeof(buf)));
-    if (!n.ok()) {
-      SendError(*c.w, 400, "failed to read request body");
-      return false;
-    }
-    if (n.value() == 0) break;
-    if (body.size() + n.value() > kMaxJsonBody) {
-      SendError(*c.w, 413, "http: request body too large");
-      return false;
-    }
-    body.append(reinterpret_cast<const char*>(buf), n.value());
-  }
+  if (!ReadBody(c, &body)) return false;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return true;
   try {
     c.body = nlohmann::json::parse(body);
@@ -176,6 +154,19 @@ bool Api::ReadJson(Call& c) {
   return true;
 }
 
+bool Api::ReadBody(Call& c, std::string* body) {
+  auto read = ReadAllBounded(c.req->body(), kMaxJsonBody);
+  if (read.ok()) {
+    *body = std::move(read).value();
+    return true;
+  }
+  if (read.status().code() == StatusCode::kInvalidArgument)
+    SendError(*c.w, 413, "http: request body too large");
+  else
+    SendError(*c.w, 400, "failed to read request body");
+  return false;
+}
+
 void Api::Handle(httpd::Request& req, httpd::ResponseWriter& w) {
   Call c{&req, &w, "", req.method};
   if (req.path.rfind("/v1/", 0) != 0) {
@@ -190,6 +181,11 @@ void Api::Handle(httpd::Request& req, httpd::ResponseWriter& w) {
   if (c.path == "sys/seal-status") return SealStatusCall(c);
   if (c.path == "sys/init") return InitCall(c);
   if (c.path == "sys/unseal") return UnsealCall(c);
+  if (c.path == "sys/storage/raft/join") return Join(c);
+  if (StandbyHandled(c)) return;
+  if (c.path == "sys/storage/raft/bootstrap/challenge")
+    return BootstrapChallenge(c);
+  if (c.path == "sys/storage/raft/bootstrap/answer") return BootstrapAnswer(c);
   Authenticated(c);
 }
 
@@ -256,6 +252,12 @@ void Api::Authenticated(Call& c) {
     c.w->Send(204, "", "application/json");
     return;
   }
+  if (c.path == "sys/storage/raft/configuration" &&
+      *op == logical::Operation::kRead)
+    return RaftConfiguration(c);
+  if (c.path == "sys/storage/raft/remove-peer" &&
+      *op == logical::Operation::kUpdate)
+    return RemovePeer(c);
   if (c.path == "sys/mounts" || c.path.rfind("sys/mounts/", 0) == 0)
     return Mounts(c, access, c.path.size() > 10 ? c.path.substr(11) : "");
   if (c.path == "sys/policies/acl" || c.path.rfind("sys/policies/acl/", 0) == 0)
@@ -288,7 +290,7 @@ void Api::Snapshot(Call& c, Core::Access& access, bool force) {
     c.w->SetHeader("Content-Type", "application/gzip");
     c.w->SetHeader("Content-Disposition", "attachment");
     c.w->SetHeader("Cache-Control", "no-store");
-    WriterSink sink(*c.w);
+    httpd::ResponseSink sink(*c.w);
     // A failure mid-stream cannot change the status; the client sees a
     // truncated archive without SHA256SUMS.sealed, as with Vault.
     (void)WriteArchive(*snap.value(), access.kek(), sink);

@@ -5,6 +5,9 @@
 #ifndef VAULTKEEP_MINIVAULT_API_H_
 #define VAULTKEEP_MINIVAULT_API_H_
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +15,7 @@
 #include "httpd/server.h"
 #include "logical/logical.h"
 #include "minivault/core.h"
+#include "minivault/raft_host.h"
 
 namespace vk::minivault {
 
@@ -21,7 +25,9 @@ inline constexpr size_t kMaxJsonBody = 32 << 20;
 
 class Api {
  public:
-  explicit Api(Core* core) : core_(core) {}
+  // `raft` is null in single-process tests (the node is always active).
+  explicit Api(Core* core, RaftHost* raft = nullptr)
+      : core_(core), raft_(raft) {}
   void Handle(httpd::Request& req, httpd::ResponseWriter& w);
 
  private:
@@ -52,10 +58,31 @@ class Api {
   void Engine(Call& c, Core::Access& access, const MountEntry& mount,
               const acl::Acl& acl);
 
+  // Raft cluster endpoints and standby behaviour (api_raft.cc).
+  // Whether a standby answered the call (redirect or forward).
+  bool StandbyHandled(Call& c);
+  void Forward(Call& c, const std::string& leader_api);
+  void Join(Call& c);
+  void BootstrapChallenge(Call& c);
+  void BootstrapAnswer(Call& c);
+  void RaftConfiguration(Call& c);
+  void RemovePeer(Call& c);
+
   // Reads and parses a JSON body; on failure answers and returns false.
   bool ReadJson(Call& c);
+  // Reads the raw body (at most kMaxJsonBody); on failure answers (413 or
+  // 400) and returns false.
+  bool ReadBody(Call& c, std::string* body);
 
   Core* core_;
+  RaftHost* raft_;
+  // Join challenges handed out by this (active) node, by server id.
+  struct PendingChallenge {
+    std::string secret;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex challenges_mu_;
+  std::map<std::string, PendingChallenge> challenges_;
 };
 
 // Helpers shared by the API files.

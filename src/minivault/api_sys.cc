@@ -61,14 +61,18 @@ void Api::Health(Call& c) {
   if (!initialized.ok())
     return SendError(*c.w, 500, initialized.status().message());
   SealStatus st = core_->GetSealStatus();
-  int status = codes[0].code;  // active: a single node is always the leader
+  bool standby = !st.sealed && raft_ && !raft_->IsActive();
+  int status = codes[0].code;
   if (!initialized.value())
     status = codes[6].code;
   else if (st.sealed)
     status = codes[5].code;
+  else if (standby &&
+           !ParseGoBool(c.req->Query("standbyok").value_or("")).value_or(false))
+    status = codes[1].code;
   nlohmann::json body = {{"initialized", initialized.value()},
                          {"sealed", st.sealed},
-                         {"standby", false},
+                         {"standby", st.sealed || standby},
                          {"performance_standby", false},
                          {"replication_performance_mode", "disabled"},
                          {"replication_dr_mode", "disabled"},
@@ -94,19 +98,32 @@ void Api::Health(Call& c) {
 void Api::Leader(Call& c) {
   if (c.method != "GET") return SendError(*c.w, 405, "");
   if (core_->sealed()) return SendError(*c.w, 500, "Vault is sealed");
-  std::string active = FormatRfc3339(core_->active_time());
-  uint64_t index = core_->store()->applied_index();
-  SendJson(
-      *c.w, 200,
-      {{"ha_enabled", true},
-       {"is_self", true},
-       {"active_time", active},
-       {"leader_address", core_->options().api_addr},
-       {"leader_cluster_address", "https://" + core_->options().cluster_addr},
-       {"performance_standby", false},
-       {"performance_standby_last_remote_wal", 0},
-       {"raft_committed_index", index},
-       {"raft_applied_index", index}});
+  bool is_self = !raft_ || raft_->IsActive();
+  std::string leader_api = core_->options().api_addr;
+  std::string leader_cluster = core_->options().cluster_addr;
+  uint64_t committed = core_->store()->applied_index();
+  uint64_t applied = committed;
+  if (raft_) {
+    RaftStatus rs = raft_->status();
+    committed = rs.commit;
+    applied = rs.applied;
+    if (!is_self) {
+      leader_api = rs.leader_peer ? rs.leader_peer->api_addr : "";
+      leader_cluster = rs.leader_peer ? rs.leader_peer->cluster_addr : "";
+    }
+  }
+  SendJson(*c.w, 200,
+           {{"ha_enabled", true},
+            {"is_self", is_self},
+            {"active_time", is_self ? FormatRfc3339(core_->active_time())
+                                    : "0001-01-01T00:00:00Z"},
+            {"leader_address", leader_api},
+            {"leader_cluster_address",
+             leader_cluster.empty() ? "" : "https://" + leader_cluster},
+            {"performance_standby", false},
+            {"performance_standby_last_remote_wal", 0},
+            {"raft_committed_index", committed},
+            {"raft_applied_index", applied}});
 }
 
 void Api::SealStatusCall(Call& c) {
@@ -192,7 +209,8 @@ void Api::UnsealCall(Call& c) {
             " into Go struct field UnsealRequest.Key of type string");
   auto init = core_->Initialized();
   if (!init.ok()) return SendError(*c.w, 500, init.status().message());
-  if (!init.value()) return SendError(*c.w, 400, "Vault is not initialized");
+  if (!init.value() && !core_->joining())
+    return SendError(*c.w, 400, "Vault is not initialized");
   if (reset && reset->get<bool>()) {
     if (Status s = core_->ResetUnseal(); !s.ok())
       return SendError(*c.w, 400, s.message());

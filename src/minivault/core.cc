@@ -48,7 +48,10 @@ nlohmann::json SealStatus::ToJson() const {
 Core::Core(fsm::Store* store, Applier* applier, CoreOptions options)
     : store_(store), applier_(applier), options_(std::move(options)) {}
 
-Core::~Core() { WaitForRestore(); }
+Core::~Core() {
+  WaitForRestore();
+  StopEvents();
+}
 
 void Core::Log(int level, const std::string& message) const {
   if (options_.log) options_.log(level, message);
@@ -72,6 +75,10 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
   auto init = Initialized();
   if (!init.ok()) return init.status();
   if (init.value()) return InvalidArgument("Vault is already initialized");
+  {
+    std::lock_guard l(unseal_mu_);
+    if (join_) return InvalidArgument("this node is joining a raft cluster");
+  }
   barrier::SealConfig config;
   config.secret_shares = shares;
   config.secret_threshold = threshold;
@@ -146,11 +153,12 @@ Result<Core::InitResult> Core::Init(int shares, int threshold) {
   for (const auto& [k, v] : token_entries.value()) {
     if (Status s = add("sys/token/" + k, v); !s.ok()) return s;
   }
-  // Init bootstraps a one-server raft configuration.
-  fsm::Configuration raft_config;
-  raft_config.servers.push_back({0, options_.node_id, options_.cluster_addr});
-  raft_config.index = store_->applied_index() + 1;
-  if (Status s = store_->SetConfiguration(raft_config); !s.ok()) return s;
+  // Init bootstraps a one-server raft cluster (unless this node already
+  // belongs to one) and writes through it.
+  if (Status s = applier_->Bootstrap(options_.node_id, options_.cluster_addr);
+      !s.ok()) {
+    return s;
+  }
   if (Status s = applier_->Apply(cmd); !s.ok()) return s;
   result.root_token = root_token.id;
   Log(kLogInfo,
@@ -163,6 +171,12 @@ SealStatus Core::GetSealStatus() const {
   SealStatus st;
   st.sealed = sealed_.load();
   auto config = ReadSealConfig();
+  if (!config.ok()) {
+    // A node that joined a cluster reports that cluster's seal until its
+    // data arrives.
+    std::lock_guard lock(unseal_mu_);
+    if (join_) config = join_->seal_config;
+  }
   st.initialized = config.ok();
   if (config.ok()) {
     st.t = config.value().secret_threshold;
@@ -191,10 +205,14 @@ Status Core::ResetUnseal() {
 
 Result<SealStatus> Core::Unseal(std::string_view share) {
   auto config = ReadSealConfig();
+  std::optional<JoinInfo> join;
   if (!config.ok()) {
-    if (config.status().code() == StatusCode::kFailedPrecondition)
-      return InvalidArgument("Vault is not initialized");
-    return config.status();
+    if (config.status().code() != StatusCode::kFailedPrecondition)
+      return config.status();
+    std::lock_guard lock(unseal_mu_);
+    if (!join_) return InvalidArgument("Vault is not initialized");
+    join = join_;
+    config = join_->seal_config;
   }
   if (share.size() < 16 || share.size() > 33)
     return InvalidArgument(
@@ -226,6 +244,9 @@ Result<SealStatus> Core::Unseal(std::string_view share) {
     }
   }
   if (kek.size() != 32) return InvalidArgument("Unseal failed, invalid key");
+  if (join) {
+    if (Status s = CompleteJoin(*join, kek); !s.ok()) return s;
+  }
 
   std::unique_lock lock(state_mu_);
   if (!sealed_.load()) return GetSealStatus();
@@ -280,11 +301,14 @@ Status Core::LoadUnsealedState(const std::string& root_key) {
   tokens_ = std::make_unique<TokenStore>(token_view_.get());
   policies_ = std::make_unique<PolicyStore>(policy_view_.get());
   // Becoming active writes the HA lock holder, as Vault's raft lock does;
-  // it also means every unseal applies something new to snapshot.
-  if (Status s = applier_->Apply(
-          fsm::Command{{PutOp(std::string(kLockPath), NewUuid())}});
-      !s.ok()) {
-    return s;
+  // it also means every unseal applies something new to snapshot. A
+  // standby writes nothing; it does this when it becomes active.
+  if (applier_->IsActive()) {
+    if (Status s = applier_->Apply(
+            fsm::Command{{PutOp(std::string(kLockPath), NewUuid())}});
+        !s.ok()) {
+      return s;
+    }
   }
   active_since_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -389,8 +413,7 @@ void Core::CommitRestoreAsync(StagedRestore staged) {
   auto job = std::make_shared<StagedRestore>(std::move(staged));
   restore_thread_ = std::thread([this, job] {
     std::unique_lock lock(state_mu_);
-    Status s = store_->CommitRestore(std::move(job->pending), applier_->term(),
-                                     job->meta.index);
+    Status s = applier_->Restore(std::move(job->pending), job->meta.index);
     if (!s.ok()) {
       Log(kLogWarn, "raft snapshot restore: failed to restore snapshot: " +
                         s.message() + "; sealing");

@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -125,10 +127,40 @@ class Core {
   // Waits for a background restore (tests, shutdown).
   void WaitForRestore();
 
+  // --- raft cluster ----------------------------------------------------------
+  // A node joining a cluster (sys/storage/raft/join) is sealed and empty.
+  // Unsealing it with the cluster's key shares decrypts the leader's
+  // challenge, `answer` sends the result to the leader (which adds the node
+  // to the configuration), and the unseal completes once the leader's data
+  // has arrived.
+  struct JoinInfo {
+    barrier::SealConfig seal_config;
+    std::string challenge;  // nonce || AES-256-GCM(KEK, secret)
+    std::function<Status(const std::string& secret)> answer;
+  };
+  void SetJoin(JoinInfo join);
+  bool joining() const;
+  // On the active node: a challenge only a holder of the KEK can answer.
+  struct JoinChallenge {
+    std::string challenge;
+    std::string secret;
+    barrier::SealConfig seal_config;
+  };
+  Result<JoinChallenge> NewJoinChallenge();
+  // From the raft host (never blocks it): this node became or stopped being
+  // the active node; its whole state was replaced from the leader.
+  void OnActiveChange(bool active);
+  void OnStateReplaced();
+  // Stops the event thread (shutdown, before the applier goes away).
+  void StopEvents();
+
  private:
   void Log(int level, const std::string& message) const;
   // With state_mu_ held exclusively.
   Status LoadUnsealedState(const std::string& root_key);
+  Status CompleteJoin(const JoinInfo& join, const std::string& kek);
+  void Post(std::function<void()> fn);
+  void RunEvents();
   void ClearKeys();
   Result<barrier::SealConfig> ReadSealConfig() const;
 
@@ -155,8 +187,16 @@ class Core {
   std::vector<std::string> parts_;
   std::string unseal_nonce_;
 
+  std::optional<JoinInfo> join_;  // guarded by unseal_mu_
+
   std::mutex restore_mu_;
   std::thread restore_thread_;
+
+  std::mutex events_mu_;
+  std::condition_variable events_cv_;
+  std::deque<std::function<void()>> events_;
+  bool events_stop_ = false;
+  std::thread events_thread_;
 };
 
 }  // namespace vk::minivault

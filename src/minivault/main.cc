@@ -11,8 +11,10 @@
 #include "fsm/store.h"
 #include "httpd/server.h"
 #include "minivault/api.h"
-#include "minivault/applier.h"
 #include "minivault/core.h"
+#include "minivault/dev_cluster.h"
+#include "minivault/raft_host.h"
+#include "minivault/raft_service.h"
 
 namespace {
 
@@ -25,6 +27,10 @@ struct ServerFlags {
   std::string tls_cert, tls_key;
   std::string log_level = "info";
   std::string port_file;
+  std::string cluster_listen;
+  std::string cluster_port_file;
+  int tick_ms = 100;
+  uint64_t compact_threshold = 8192;
 };
 
 bool SplitHostPort(const std::string& s, std::string* host, int* port) {
@@ -93,7 +99,6 @@ int RunServer(const ServerFlags& f) {
 
   auto store = vk::fsm::Store::Open({.dir = f.data_dir + "/raft"});
   if (!store.ok()) return Fail(store.status().message());
-  vk::minivault::LocalApplier applier(store.value().get(), 1);
 
   // Block the stop signals before any thread starts, then wait for them.
   sigset_t stop;
@@ -107,11 +112,14 @@ int RunServer(const ServerFlags& f) {
   copt.log = [](int level, const std::string& m) {
     spdlog::log(static_cast<spdlog::level::level_enum>(level), m);
   };
-  // The API and cluster addresses need the bound port: start the server with
-  // a handler that forwards to the API built right after.
+  // The addresses need the bound ports: start both servers with handlers
+  // that forward to what is built right after.
   std::unique_ptr<vk::minivault::Core> core;
   std::unique_ptr<vk::minivault::Api> api;
+  std::unique_ptr<vk::minivault::RaftHost> raft;
   std::atomic<vk::minivault::Api*> api_ptr{nullptr};
+  std::atomic<vk::minivault::RaftHost*> raft_ptr{nullptr};
+  std::atomic<vk::minivault::Core*> core_ptr{nullptr};
   auto server = vk::httpd::Server::Start(
       http, [&api_ptr](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
         vk::minivault::Api* a = api_ptr.load();
@@ -120,16 +128,56 @@ int RunServer(const ServerFlags& f) {
       });
   if (!server.ok()) return Fail(server.status().message());
   int bound = server.value()->port();
+
+  std::string cluster_host = host;
+  int cluster_port = port == 0 ? 0 : bound + 1;
+  if (!f.cluster_listen.empty() &&
+      !SplitHostPort(f.cluster_listen, &cluster_host, &cluster_port))
+    return Fail("--cluster-listen must be HOST:PORT, got \"" +
+                f.cluster_listen + "\"");
+  vk::httpd::Options cluster_http;
+  cluster_http.address = cluster_host;
+  cluster_http.port = cluster_port;
+  auto cluster_server = vk::httpd::Server::Start(
+      cluster_http,
+      [&raft_ptr](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
+        vk::minivault::RaftHost* h = raft_ptr.load();
+        if (!h) return w.Send(503, "starting\n", "text/plain");
+        vk::minivault::ServeCluster(*h, req, w);
+      });
+  if (!cluster_server.ok())
+    return Fail("cluster listener: " + cluster_server.status().message());
+  int cluster_bound = cluster_server.value()->port();
+
   std::string scheme = f.tls_cert.empty() ? "http" : "https";
   copt.api_addr = f.api_addr.empty()
                       ? scheme + "://" + host + ":" + std::to_string(bound)
                       : f.api_addr;
   copt.cluster_addr = f.cluster_addr.empty()
-                          ? host + ":" + std::to_string(bound + 1)
+                          ? cluster_host + ":" + std::to_string(cluster_bound)
                           : f.cluster_addr;
-  core = std::make_unique<vk::minivault::Core>(store.value().get(), &applier,
+
+  vk::minivault::RaftHostOptions ropt;
+  ropt.self = {copt.node_id, copt.cluster_addr, copt.api_addr};
+  ropt.dir = f.data_dir + "/raft";
+  ropt.store = store.value().get();
+  ropt.tick_ms = f.tick_ms;
+  ropt.compact_threshold = f.compact_threshold;
+  ropt.log = copt.log;
+  ropt.on_active = [&core_ptr](bool active) {
+    if (auto* c = core_ptr.load()) c->OnActiveChange(active);
+  };
+  ropt.on_state_replaced = [&core_ptr] {
+    if (auto* c = core_ptr.load()) c->OnStateReplaced();
+  };
+  auto started = vk::minivault::RaftHost::Start(std::move(ropt));
+  if (!started.ok()) return Fail("raft: " + started.status().message());
+  raft = std::move(started).value();
+  core = std::make_unique<vk::minivault::Core>(store.value().get(), raft.get(),
                                                copt);
-  api = std::make_unique<vk::minivault::Api>(core.get());
+  core_ptr.store(core.get());
+  api = std::make_unique<vk::minivault::Api>(core.get(), raft.get());
+  raft_ptr.store(raft.get());
   api_ptr.store(api.get());
   if (!f.port_file.empty()) {
     if (vk::Status s =
@@ -137,9 +185,15 @@ int RunServer(const ServerFlags& f) {
         !s.ok())
       return Fail(s.message());
   }
-  spdlog::info("minivault {} listening on {} (node id {}, data {})",
-               vk::minivault::kVersion, copt.api_addr, copt.node_id,
-               f.data_dir);
+  if (!f.cluster_port_file.empty()) {
+    if (vk::Status s = vk::WriteFileAtomic(f.cluster_port_file,
+                                           std::to_string(cluster_bound), 0644);
+        !s.ok())
+      return Fail(s.message());
+  }
+  spdlog::info("minivault {} listening on {} (cluster {}, node id {}, data {})",
+               vk::minivault::kVersion, copt.api_addr, copt.cluster_addr,
+               copt.node_id, f.data_dir);
 
   int sig = 0;
   sigwait(&stop, &sig);
@@ -148,6 +202,11 @@ int RunServer(const ServerFlags& f) {
   server.value()->Stop();
   api_ptr.store(nullptr);
   core->WaitForRestore();
+  core_ptr.store(nullptr);
+  core->StopEvents();
+  raft_ptr.store(nullptr);
+  cluster_server.value()->Stop();
+  raft->Stop();
   spdlog::info("stopped");
   return 0;
 }
@@ -156,8 +215,8 @@ int RunServer(const ServerFlags& f) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "minivault: a Vault-API-compatible secret server (single node) "
-      "with Vault's seal, barrier and raft snapshots",
+      "minivault: a Vault-API-compatible secret server (a raft cluster of "
+      "one or more nodes) with Vault's seal, barrier and raft snapshots",
       "minivault"};
   app.require_subcommand(1);
   ServerFlags f;
@@ -187,8 +246,26 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   server->add_option("--port-file", f.port_file,
                      "Write the bound port here once listening");
+  server->add_option("--cluster-listen", f.cluster_listen,
+                     "Raft listener, HOST:PORT (default: the API host, port+1; "
+                     "port 0 when the API port is 0)");
+  server->add_option("--cluster-port-file", f.cluster_port_file,
+                     "Write the bound cluster port here once listening");
+  server
+      ->add_option("--raft-tick-ms", f.tick_ms,
+                   "Raft tick; elections time out after 20 to 40 ticks")
+      ->check(CLI::Range(10, 10000))
+      ->capture_default_str();
+  server
+      ->add_option("--raft-compact-threshold", f.compact_threshold,
+                   "Log entries kept before the raft log is compacted")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
   auto* version = app.add_subcommand("version", "Print the version");
+  std::function<int()> dev_cluster;
+  vk::minivault::AddDevClusterCommands(app, &dev_cluster);
   CLI11_PARSE(app, argc, argv);
+  if (dev_cluster) return dev_cluster();
   if (version->parsed()) {
     std::printf("minivault %s\n", vk::minivault::kVersion);
     return 0;

@@ -73,13 +73,23 @@ uint64_t Log::ConflictHint(uint64_t index, uint64_t term) const {
   return h;
 }
 
-void Log::CompactTo(uint64_t index) {
+void Log::CompactTo(uint64_t index, std::vector<NodeId> voters) {
   if (index <= base_.index) return;
   VK_CHECK(index <= stable_);
   uint64_t term = *Term(index);
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(
                                                           index - base_.index));
-  base_ = SnapshotMeta{index, term};
+  base_ = SnapshotMeta{index, term, std::move(voters)};
+}
+
+uint64_t Log::LastConfChangeIn(uint64_t lo, uint64_t hi) const {
+  for (uint64_t i = std::min(hi, last_index()); i > lo && i > base_.index;
+       --i) {
+    if (entries_[i - base_.index - 1].type == Entry::Type::kConfChange) {
+      return i;
+    }
+  }
+  return 0;
 }
 
 void Log::Restore(SnapshotMeta base) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "raft/types.h"
@@ -45,10 +46,19 @@ class Log {
   // <= index whose term is <= term (entries above it cannot match).
   uint64_t ConflictHint(uint64_t index, uint64_t term) const;
 
-  // Drops entries up to `index` (which must exist), making it the base.
-  void CompactTo(uint64_t index);
+  // Drops entries up to `index` (which must exist), making it the base;
+  // `voters` is the configuration as of `index`.
+  void CompactTo(uint64_t index, std::vector<NodeId> voters = {});
   // Replaces the whole log by a snapshot base.
   void Restore(SnapshotMeta base);
+  // Sets the configuration recorded with the base.
+  void SetBaseVoters(std::vector<NodeId> voters) {
+    base_.voters = std::move(voters);
+  }
+
+  // The index of the last kConfChange entry in (lo, hi] (hi clamped to the
+  // end, lo to the base), or 0 if there is none.
+  uint64_t LastConfChangeIn(uint64_t lo, uint64_t hi) const;
 
   // Persistence tracking: entries above stable_index() are not yet durable.
   uint64_t stable_index() const { return stable_; }

@@ -5,63 +5,68 @@
 #include <utility>
 
 #include "base/check.h"
+#include "raft/membership.h"
+#include "raft/wire.h"
 
 namespace vk::raft {
 
-const char* MessageTypeName(MessageType t) {
-  switch (t) {
-    case MessageType::kPreVote:
-      return "PreVote";
-    case MessageType::kPreVoteResponse:
-      return "PreVoteResponse";
-    case MessageType::kVote:
-      return "Vote";
-    case MessageType::kVoteResponse:
-      return "VoteResponse";
-    case MessageType::kAppend:
-      return "Append";
-    case MessageType::kAppendResponse:
-      return "AppendResponse";
-    case MessageType::kHeartbeat:
-      return "Heartbeat";
-    case MessageType::kHeartbeatResponse:
-      return "HeartbeatResponse";
-    case MessageType::kSnapshot:
-      return "Snapshot";
-  }
-  return "?";
-}
+namespace {
 
-Node Node::Start(const Config& config, HardState hs, std::vector<Entry> log,
-                 SnapshotBase base) {
-  return Node(config, hs, Log(base, std::move(log)));
-}
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
 
-Node::Node(const Config& config, HardState hs, Log log)
-    : cfg_(config),
-      term_(hs.term),
-      vote_(hs.vote),
-      log_(std::move(log)),
-      commit_(std::max(hs.commit, log_.base().index)),
-      applied_(log_.base().index),
-      rng_(config.seed ^ (config.id * 0x9E3779B97F4A7C15ull)),
-      persisted_hs_(hs) {
-  VK_CHECK(cfg_.id != 0);
-  VK_CHECK(std::find(cfg_.voters.begin(), cfg_.voters.end(), cfg_.id) !=
-           cfg_.voters.end());
-  VK_CHECK(cfg_.election_ticks > cfg_.heartbeat_ticks &&
-           cfg_.heartbeat_ticks > 0);
-  VK_CHECK(commit_ <= log_.last_index());
-  BecomeFollower(term_, 0);
-}
-
-// splitmix64: tiny, seedable and identical on every platform.
-uint64_t Node::NextRandom() {
-  uint64_t z = (rng_ += 0x9E3779B97F4A7C15ull);
+uint64_t Mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
+
+// Each node's stream starts at a hashed state. splitmix64 steps its state
+// by kGolden, so states differing by a multiple of it (as seed ^ id * kGolden
+// did for small seeds) give the same timeouts shifted by a few draws: two
+// candidates could then time out in lock step and split votes forever.
+uint64_t SeedFor(uint64_t seed, NodeId id) { return Mix64(seed ^ Mix64(id)); }
+
+}  // namespace
+
+Node Node::Start(const Config& config, HardState hs, std::vector<Entry> log,
+                 SnapshotBase base, uint64_t applied) {
+  Config cfg = config;
+  NormalizeVoters(cfg.voters);
+  NormalizeVoters(base.voters);
+  VK_CHECK(applied == 0 || applied >= base.index);
+  if (applied <= base.index) {
+    // Both describe the configuration as of the base; config.voters wins,
+    // unless empty (a node that learned it into base_voters, see Ready).
+    applied = base.index;
+    if (cfg.voters.empty()) {
+      cfg.voters = base.voters;
+    } else {
+      base.voters = cfg.voters;
+    }
+  }
+  return Node(cfg, hs, Log(std::move(base), std::move(log)), applied);
+}
+
+Node::Node(const Config& config, HardState hs, Log log, uint64_t applied)
+    : cfg_(config),
+      term_(hs.term),
+      vote_(hs.vote),
+      log_(std::move(log)),
+      commit_(std::max(hs.commit, applied)),
+      applied_(applied),
+      rng_(SeedFor(config.seed, config.id)),
+      persisted_hs_(hs) {
+  VK_CHECK(cfg_.id != 0);
+  VK_CHECK(cfg_.election_ticks > cfg_.heartbeat_ticks &&
+           cfg_.heartbeat_ticks > 0);
+  VK_CHECK(applied_ >= log_.base().index);
+  VK_CHECK(commit_ <= log_.last_index());
+  RebuildConfHistory();
+  BecomeFollower(term_, 0);
+}
+
+// splitmix64: tiny, seedable and identical on every platform.
+uint64_t Node::NextRandom() { return Mix64(rng_ += kGolden); }
 
 void Node::ResetRandomizedTimeout() {
   randomized_timeout_ =
@@ -120,6 +125,9 @@ void Node::BecomeLeader() {
     if (peer == cfg_.id) continue;
     progress_[peer] = Progress{0, log_.last_index() + 1, false, 0};
   }
+  // Changes inherited from earlier terms and not yet applied here count as
+  // in progress: a second one must wait until they are.
+  pending_conf_index_ = log_.LastConfChangeIn(applied_, log_.last_index());
   // The no-op lets the leader commit entries of earlier terms (which it may
   // not count replicas of directly) as soon as a majority has this one.
   log_.AppendNew(term_, Entry::Type::kNormal, "");
@@ -151,7 +159,9 @@ void Node::Poll(NodeId from, bool granted) {
   votes_.emplace(from, granted);
   int yes = 0;
   int no = 0;
-  for (auto& [id, g] : votes_) (g ? yes : no)++;
+  for (auto& [id, g] : votes_) {
+    if (IsVoter(id)) (g ? yes : no)++;
+  }
   if (yes >= Quorum()) {
     if (role_ == Role::kPreCandidate) {
       Campaign(false);
@@ -167,7 +177,11 @@ void Node::Tick() {
   ++election_elapsed_;
   if (role_ != Role::kLeader) {
     if (election_elapsed_ >= randomized_timeout_) {
-      Campaign(cfg_.pre_vote);
+      if (Promotable()) {
+        Campaign(cfg_.pre_vote);
+      } else {
+        election_elapsed_ = randomized_timeout_;  // stays bounded
+      }
     }
     return;
   }
@@ -196,10 +210,14 @@ void Node::Tick() {
 
 Status Node::Propose(std::string data) {
   if (role_ != Role::kLeader) return FailedPrecondition("not leader");
-  log_.AppendNew(term_, Entry::Type::kNormal, std::move(data));
+  AppendAndReplicate(Entry::Type::kNormal, std::move(data));
+  return Status::Ok();
+}
+
+void Node::AppendAndReplicate(Entry::Type type, std::string data) {
+  log_.AppendNew(term_, type, std::move(data));
   for (auto& [peer, pr] : progress_) SendAppend(peer);
   if (progress_.empty()) MaybeCommit();
-  return Status::Ok();
 }
 
 void Node::Send(Message m) {
@@ -226,6 +244,9 @@ void Node::SendAppend(NodeId to) {
   m.type = MessageType::kAppend;
   m.index = prev;
   m.log_term = *prev_term;
+  // From the very start of the log: say which configuration it starts
+  // from (the bootstrap voters), which a freshly added node cannot know.
+  if (prev == 0) m.snapshot.voters = log_.base().voters;
   m.entries =
       log_.Slice(pr.next, log_.last_index(), cfg_.max_entries_per_message);
   m.commit = commit_;
@@ -279,18 +300,23 @@ void Node::Step(const Message& m) {
       BecomeFollower(m.term, from_leader ? m.from : 0);
     }
   } else if (m.term < term_) {
-    if ((cfg_.check_quorum || cfg_.pre_vote) &&
-        (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
-         m.type == MessageType::kSnapshot)) {
+    if (m.type == MessageType::kAppend || m.type == MessageType::kHeartbeat ||
+        m.type == MessageType::kSnapshot) {
       // A stale leader (maybe cut off and unaware): tell it our term so it
-      // steps down; with pre-vote it may otherwise never learn it.
+      // steps down. With pre-vote, or with membership changes (candidates
+      // ask only their own voters), it may otherwise never learn it.
       Message r;
       r.type = MessageType::kAppendResponse;
       r.to = m.from;
       Send(std::move(r));
-    } else if (m.type == MessageType::kPreVote) {
+    } else if (m.type == MessageType::kPreVote ||
+               m.type == MessageType::kVote) {
+      // Reject with our term. A candidate must learn it: with membership
+      // changes, nodes whose configurations differ need not ask each other
+      // for votes, so it might never hear of our term otherwise.
       Message r;
-      r.type = MessageType::kPreVoteResponse;
+      r.type = m.type == MessageType::kPreVote ? MessageType::kPreVoteResponse
+                                               : MessageType::kVoteResponse;
       r.to = m.from;
       r.reject = true;
       Send(std::move(r));
@@ -369,6 +395,15 @@ void Node::HandleVoteRequest(const Message& m) {
     }
   } else {
     r.reject = true;
+    if (!pre && role_ == Role::kCandidate &&
+        log_.IsUpToDate(m.index, m.log_term)) {
+      // A rival candidate of our term that we would otherwise vote for:
+      // restart our timer with it, so the next round is a fair race. A
+      // rival whose voter set lacks us never resets our timer otherwise,
+      // and could lose every race to our earlier timeouts.
+      election_elapsed_ = 0;
+      ResetRandomizedTimeout();
+    }
   }
   Send(std::move(r));
 }
@@ -388,6 +423,18 @@ void Node::HandleAppend(const Message& m) {
     r.reject_hint = log_.ConflictHint(m.index, m.log_term);
     Send(std::move(r));
     return;
+  }
+  if (m.index == 0 && applied_ == 0) {
+    // A node that has applied nothing learns the configuration the log
+    // starts from, so replaying the log yields the leader's voter sets.
+    std::vector<NodeId> v = m.snapshot.voters;
+    NormalizeVoters(v);
+    if (!v.empty() && v != log_.base().voters) {
+      log_.SetBaseVoters(v);
+      cfg_.voters = v;
+      conf_history_.clear();
+      pending_base_voters_ = std::move(v);
+    }
   }
   uint64_t truncated = log_.Merge(m.entries);
   VK_CHECK(truncated == 0 || truncated > commit_);
@@ -418,10 +465,15 @@ void Node::HandleSnapshot(const Message& m) {
     commit_ = s.index;
     r.index = s.index;
   } else {
-    log_.Restore(s);
+    SnapshotMeta base = s;
+    NormalizeVoters(base.voters);
+    log_.Restore(base);
     commit_ = s.index;
     applied_ = s.index;
-    pending_snapshot_ = s;
+    cfg_.voters = base.voters;
+    conf_history_.clear();
+    pending_base_voters_.reset();  // superseded by the snapshot's
+    pending_snapshot_ = std::move(base);
     r.index = s.index;
   }
   Send(std::move(r));
@@ -464,7 +516,7 @@ bool Node::HasReady() const {
   return !msgs_.empty() || CurrentHardState() != persisted_hs_ ||
          log_.stable_index() < log_.last_index() ||
          applied_ < std::min(commit_, log_.last_index()) ||
-         pending_snapshot_.has_value();
+         pending_snapshot_.has_value() || pending_base_voters_.has_value();
 }
 
 Ready Node::GetReady() {
@@ -478,6 +530,7 @@ Ready Node::GetReady() {
     rd.committed_entries = log_.Slice(applied_ + 1, hi, hi - applied_);
   }
   rd.snapshot_to_install = pending_snapshot_;
+  rd.base_voters = pending_base_voters_;
   return rd;
 }
 
@@ -486,10 +539,16 @@ void Node::Advance(const Ready& rd) {
   if (!rd.entries_to_persist.empty()) {
     log_.MarkStable(rd.entries_to_persist.back().index);
   }
-  if (!rd.committed_entries.empty()) {
-    applied_ = rd.committed_entries.back().index;
+  for (const Entry& e : rd.committed_entries) {
+    applied_ = e.index;
+    if (e.type != Entry::Type::kConfChange) continue;
+    // An undecodable change is skipped, identically on every node (the
+    // host's own decode reports it).
+    auto cc = DecodeConfChange(e.data);
+    if (cc.ok()) ApplyConfChange(e.index, *cc);
   }
   if (rd.snapshot_to_install) pending_snapshot_.reset();
+  if (rd.base_voters) pending_base_voters_.reset();
   if (role_ == Role::kLeader) MaybeCommit();
 }
 
@@ -497,7 +556,8 @@ void Node::Compact(uint64_t index, uint64_t term) {
   if (index <= log_.base().index) return;
   VK_CHECK(index <= applied_);
   VK_CHECK(log_.MatchTerm(index, term));
-  log_.CompactTo(index);
+  log_.CompactTo(index, VotersAt(index));
+  std::erase_if(conf_history_, [&](const auto& h) { return h.first <= index; });
 }
 
 }  // namespace vk::raft

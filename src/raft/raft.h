@@ -6,14 +6,16 @@
 // Implemented: leader election with randomized timeouts, pre-vote,
 // check-quorum (leader lease), log replication with conflict backtracking,
 // the current-term commit rule, log compaction and InstallSnapshot
-// metadata. Not implemented: membership changes (voters are fixed by
-// Config), leadership transfer, read-index. See docs/raft.md.
+// metadata, single-server membership changes (one at a time, effective on
+// apply). Not implemented: joint consensus, learners, leadership transfer,
+// read-index. See docs/raft.md.
 #ifndef VAULTKEEP_RAFT_RAFT_H_
 #define VAULTKEEP_RAFT_RAFT_H_
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -27,11 +29,17 @@ enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
 class Node {
  public:
   // Starts (or restarts) from what the host persisted: the hard state, the
-  // log entries after `base`, and the snapshot base. Committed entries after
-  // base.index are handed out again for applying (the host's apply must be
-  // idempotent by index, as fsm::Store::Apply is).
+  // log entries after `base`, the snapshot base (with the voters as of
+  // base.index), and `applied`, the index the host's state machine has
+  // applied (base.index <= applied <= last log index; 0 means base.index).
+  // `config.voters` must be the configuration as of `applied`; when
+  // applied == base.index it and base.voters name the same one (an empty
+  // config.voters then takes base.voters, see Ready::base_voters). Committed
+  // entries after `applied` are handed out again (the host's apply must be
+  // idempotent by index, as fsm::Store::Apply is). An `applied` above
+  // hs.commit raises the commit index to it: it was applied, so committed.
   static Node Start(const Config& config, HardState hs, std::vector<Entry> log,
-                    SnapshotBase base = {});
+                    SnapshotBase base = {}, uint64_t applied = 0);
 
   // Advances logical time by one tick.
   void Tick();
@@ -41,6 +49,12 @@ class Node {
   // Appends `data` as a new entry. FailedPrecondition "not leader" unless
   // this node is the leader. Success means only "appended locally".
   Status Propose(std::string data);
+  // Appends a membership change (leader only). FailedPrecondition "not
+  // leader"; FailedPrecondition "a configuration change is already in
+  // progress" while an earlier one in the log is not yet applied here;
+  // InvalidArgument for node 0; FailedPrecondition when removing the last
+  // voter. The change takes effect on each node when it applies the entry.
+  Status ProposeConfChange(const ConfChange& cc);
 
   bool HasReady() const;
   Ready GetReady();
@@ -49,7 +63,8 @@ class Node {
 
   // The host took a snapshot of its state machine through `index` (<= the
   // applied index; `term` is that entry's term). Entries up to it are
-  // dropped; followers that need them get a kSnapshot message instead.
+  // dropped; followers that need them get a kSnapshot message instead,
+  // which carries the voters as of `index` (see VotersAt).
   void Compact(uint64_t index, uint64_t term);
 
   NodeId id() const { return cfg_.id; }
@@ -60,6 +75,11 @@ class Node {
   uint64_t commit_index() const { return commit_; }
   uint64_t applied_index() const { return applied_; }
   const Log& log() const { return log_; }
+  // The current configuration (as of the applied index), sorted.
+  const std::vector<NodeId>& voters() const { return cfg_.voters; }
+  bool IsVoter(NodeId id) const;
+  // The configuration as of `index`, for base index <= index <= applied.
+  std::vector<NodeId> VotersAt(uint64_t index) const;
 
  private:
   struct Progress {
@@ -71,12 +91,19 @@ class Node {
     int snapshot_wait = 0;
   };
 
-  Node(const Config& config, HardState hs, Log log);
+  Node(const Config& config, HardState hs, Log log, uint64_t applied);
+  void AppendAndReplicate(Entry::Type type, std::string data);
 
   uint64_t NextRandom();
   void ResetRandomizedTimeout();
   int Quorum() const { return static_cast<int>(cfg_.voters.size()) / 2 + 1; }
   bool InLease() const;
+  // May this node start an election? Only a voter, and only once every
+  // committed configuration change is applied (so its voter set is at most
+  // one change behind the newest in its log).
+  bool Promotable() const;
+  void ApplyConfChange(uint64_t index, const ConfChange& cc);
+  void RebuildConfHistory();
 
   void BecomeFollower(uint64_t term, NodeId lead);
   void BecomePreCandidate();
@@ -116,6 +143,12 @@ class Node {
   std::vector<Message> msgs_;
   HardState persisted_hs_;
   std::optional<SnapshotMeta> pending_snapshot_;
+  std::optional<std::vector<NodeId>> pending_base_voters_;
+  // Leader only: index of the last kConfChange entry in the log (0: none).
+  uint64_t pending_conf_index_ = 0;
+  // Configurations after each applied change above the log's base, in
+  // index order; the base's own is log_.base().voters.
+  std::vector<std::pair<uint64_t, std::vector<NodeId>>> conf_history_;
 };
 
 }  // namespace vk::raft

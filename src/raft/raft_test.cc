@@ -2,88 +2,21 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <map>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "raft/log.h"
+#include "raft/test_cluster.h"
 
 namespace vk::raft {
 namespace {
 
-Config Cfg(NodeId id, std::vector<NodeId> voters, uint64_t seed = 1) {
-  Config c;
-  c.id = id;
-  c.voters = std::move(voters);
-  c.seed = seed;
-  return c;
-}
-
-Entry E(uint64_t index, uint64_t term, std::string data = "") {
-  return Entry{index, term, Entry::Type::kNormal, std::move(data)};
-}
-
-// Drains one node's Ready as a host with instant, reliable persistence.
-struct Drained {
-  std::vector<Message> messages;
-  std::vector<Entry> applied;
-  std::optional<SnapshotMeta> snapshot;
-};
-Drained Drain(Node& n) {
-  Drained d;
-  while (n.HasReady()) {
-    Ready rd = n.GetReady();
-    for (auto& m : rd.messages) d.messages.push_back(m);
-    for (auto& e : rd.committed_entries) d.applied.push_back(e);
-    if (rd.snapshot_to_install) d.snapshot = rd.snapshot_to_install;
-    n.Advance(rd);
-  }
-  return d;
-}
-
-// A perfect network: every message is delivered, unless cut.
-struct Cluster {
-  std::map<NodeId, Node> nodes;
-  std::map<NodeId, std::vector<Entry>> applied;
-  std::set<NodeId> isolated;
-  std::deque<Message> net;
-
-  explicit Cluster(int n) {
-    std::vector<NodeId> ids;
-    for (int i = 1; i <= n; ++i) ids.push_back(static_cast<NodeId>(i));
-    for (NodeId id : ids) nodes.emplace(id, Node::Start(Cfg(id, ids), {}, {}));
-  }
-  void Pump() {
-    for (int guard = 0; guard < 10000; ++guard) {
-      for (auto& [id, n] : nodes) {
-        Drained d = Drain(n);
-        for (auto& e : d.applied) applied[id].push_back(e);
-        for (auto& m : d.messages) net.push_back(m);
-      }
-      if (net.empty()) return;
-      Message m = net.front();
-      net.pop_front();
-      if (isolated.count(m.from) || isolated.count(m.to)) continue;
-      nodes.at(m.to).Step(m);
-    }
-    FAIL() << "network never went quiet";
-  }
-  void TickAll(int ticks) {
-    for (int t = 0; t < ticks; ++t) {
-      for (auto& [id, n] : nodes) n.Tick();
-      Pump();
-    }
-  }
-  std::vector<NodeId> Leaders() {
-    std::vector<NodeId> out;
-    for (auto& [id, n] : nodes) {
-      if (n.is_leader()) out.push_back(id);
-    }
-    return out;
-  }
-};
+using testutil::Cfg;
+using testutil::Cluster;
+using testutil::Drain;
+using testutil::Drained;
+using testutil::E;
 
 TEST(RaftLog, MergeTruncatesConflictingSuffixOnly) {
   Log log({}, {E(1, 1), E(2, 1), E(3, 2)});
@@ -357,7 +290,7 @@ TEST(Raft, CompactedLeaderSendsSnapshot) {
   }
   ASSERT_TRUE(snap.has_value());
   EXPECT_GE(heartbeats, 8);
-  EXPECT_EQ(snap->snapshot, (SnapshotMeta{6, ln.term()}));
+  EXPECT_EQ(snap->snapshot, (SnapshotMeta{6, ln.term(), {1, 2, 3}}));
   c.isolated.clear();
   Node& fn = c.nodes.at(lag);
   fn.Step(*snap);

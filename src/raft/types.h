@@ -30,11 +30,24 @@ struct HardState {
   bool operator==(const HardState&) const = default;
 };
 
-// The last log position covered by an application snapshot. The snapshot's
-// data travels out of band; raft only tracks where the log starts after it.
+// A single-server membership change, carried (encoded with
+// EncodeConfChange, wire.h) as the data of a kConfChange entry. It takes
+// effect on every node when its entry is applied.
+struct ConfChange {
+  enum class Kind : uint8_t { kAddVoter, kRemoveNode };
+  Kind kind = Kind::kAddVoter;
+  NodeId node = 0;
+  std::string context;  // opaque to the core (e.g. the node's address)
+  bool operator==(const ConfChange&) const = default;
+};
+
+// The last log position covered by an application snapshot, and the voter
+// set as of that position. The snapshot's data travels out of band; raft
+// only tracks where the log starts after it.
 struct SnapshotMeta {
   uint64_t index = 0;
   uint64_t term = 0;
+  std::vector<NodeId> voters;  // sorted
   bool operator==(const SnapshotMeta&) const = default;
 };
 using SnapshotBase = SnapshotMeta;
@@ -70,14 +83,16 @@ struct Message {
   // kAppendResponse with reject: the follower's guess of the last index
   // that may match, so the leader can skip back over a whole term.
   uint64_t reject_hint = 0;
-  SnapshotMeta snapshot;  // kSnapshot only
+  // kSnapshot: the snapshot's metadata. kAppend with index 0: only
+  // `voters`, the configuration the log starts from (see docs/raft.md).
+  SnapshotMeta snapshot;
 };
 
 // One batch of work for the host. Process in this order:
 //  1. install `snapshot_to_install` (fetch its data out of band; the log on
-//     disk now starts after it), then persist `hard_state` (if set) and
-//     append `entries_to_persist` (an entry with an index already on disk
-//     replaces it and everything after it), and fsync;
+//     disk now starts after it), store `base_voters`, persist `hard_state`
+//     (if set) and append `entries_to_persist` (an entry with an index
+//     already on disk replaces it and everything after it), and fsync;
 //  2. send `messages` (only after step 1 is durable);
 //  3. apply `committed_entries` in order;
 //  4. call Node::Advance(ready).
@@ -88,16 +103,24 @@ struct Ready {
   std::vector<Message> messages;
   std::vector<Entry> committed_entries;
   std::optional<SnapshotMeta> snapshot_to_install;
+  // A node started with an empty voter set and an empty log learned the
+  // configuration the log starts from (index 0) from the leader: store it
+  // as the voters of the log's base (index 0) in step 1, before the
+  // entries, and pass it back as SnapshotBase::voters on restart.
+  std::optional<std::vector<NodeId>> base_voters;
 
   bool empty() const {
     return !hard_state && entries_to_persist.empty() && messages.empty() &&
-           committed_entries.empty() && !snapshot_to_install;
+           committed_entries.empty() && !snapshot_to_install && !base_voters;
   }
 };
 
 struct Config {
   NodeId id = 0;
-  std::vector<NodeId> voters;  // includes id
+  // The voter set as of the applied index the node starts from. May lack
+  // `id` (a node waiting to be added, or one that was removed): such a node
+  // never campaigns but follows a leader that contacts it.
+  std::vector<NodeId> voters;
   int election_ticks = 10;
   int heartbeat_ticks = 1;
   bool pre_vote = true;

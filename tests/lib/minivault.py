@@ -39,6 +39,11 @@ def require_minivault():
             raise SystemExit(f"{name} is not built in {BIN}")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 class MiniVault:
     """One minivault server process.
 
@@ -47,12 +52,16 @@ class MiniVault:
 
     _all = []  # every instance ever started, for MiniVaultTestCase's logs
 
-    def __init__(self, data_dir=None, tls=None, node_id=None, start=True):
+    def __init__(self, data_dir=None, tls=None, node_id=None, start=True,
+                 extra_args=()):
         self._tmp = tempfile.mkdtemp(prefix="vk-minivault-")
         self.data_dir = data_dir or os.path.join(self._tmp, "data")
         self.tls = tls
         self.node_id = node_id
         self.port_file = os.path.join(self._tmp, "port")
+        self.cluster_port_file = os.path.join(self._tmp, "cluster-port")
+        self.cluster_port = None
+        self.extra_args = list(extra_args)
         self.log_path = os.path.join(self._tmp, "stderr.log")
         self.proc = None
         self.port = None
@@ -70,11 +79,13 @@ class MiniVault:
 
     def start(self):
         assert self.proc is None, "already running"
-        if os.path.exists(self.port_file):
-            os.unlink(self.port_file)
+        for f in (self.port_file, self.cluster_port_file):
+            if os.path.exists(f):
+                os.unlink(f)
         args = [minivault_binary(), "server", "--data-dir", self.data_dir,
                 "--listen", "127.0.0.1:0", "--port-file", self.port_file,
-                "--log-level", "info"]
+                "--cluster-port-file", self.cluster_port_file,
+                "--log-level", "info"] + self.extra_args
         if self.node_id:
             args += ["--node-id", self.node_id]
         if self.tls:
@@ -94,7 +105,8 @@ class MiniVault:
                     f"minivault exited with {self.proc.returncode} while "
                     f"starting\n{self.log()}")
             self.port = self._read_port()
-            if self.port is not None:
+            self.cluster_port = self._read_port(self.cluster_port_file)
+            if self.port is not None and self.cluster_port is not None:
                 try:
                     # Any HTTP answer (501 uninitialised, 503 sealed, 200)
                     # means the API is serving.
@@ -107,9 +119,9 @@ class MiniVault:
         raise AssertionError(f"minivault did not answer within "
                              f"{START_TIMEOUT}s\n{self.log()}")
 
-    def _read_port(self):
+    def _read_port(self, path=None):
         try:
-            text = vk_util.read(self.port_file).decode().strip()
+            text = vk_util.read(path or self.port_file).decode().strip()
         except FileNotFoundError:
             return None
         return int(text) if text.isdigit() else None
@@ -195,9 +207,13 @@ class MiniVault:
             hdrs.setdefault("Content-Type", "application/json")
         req = urllib.request.Request(self.addr + path, data=body,
                                      headers=hdrs, method=method)
+        # Redirects come back as they are: a standby's 307 is the answer
+        # under test.
+        opener = urllib.request.build_opener(
+            _NoRedirect, urllib.request.HTTPSHandler(
+                context=self.ssl_context()))
         try:
-            with urllib.request.urlopen(req, timeout=timeout,
-                                        context=self.ssl_context()) as r:
+            with opener.open(req, timeout=timeout) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             with e:
@@ -272,6 +288,25 @@ class MiniVault:
             raise AssertionError(f"snapshot: {status} {body[:300]!r}")
         return body
 
+    def health_status(self):
+        try:
+            status, _, _ = self.request("GET", "/v1/sys/health", timeout=5)
+            return status
+        except (OSError, urllib.error.URLError):
+            return None
+
+    def leader_info(self):
+        status, body = self.call("GET", "/v1/sys/leader")
+        if status != 200:
+            raise AssertionError(f"sys/leader: {status} {body}")
+        return body
+
+    def join(self, leader):
+        status, body = self.call("POST", "/v1/sys/storage/raft/join",
+                                 json={"leader_api_addr": leader.addr})
+        if status != 200 or body != {"joined": True}:
+            raise AssertionError(f"sys/storage/raft/join: {status} {body}")
+
     def wait_for(self, predicate, timeout=15, what="condition"):
         """Polls predicate() until truthy; returns its value."""
         deadline = time.monotonic() + timeout
@@ -282,6 +317,62 @@ class MiniVault:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(0.1)
+
+
+class MiniVaultCluster:
+    """N minivault processes formed into one raft cluster the way an
+    operator does it: init and unseal the first node, then join each other
+    node to it and unseal it with the same keys."""
+
+    def __init__(self, n=3, extra_args=(), prefix="node"):
+        self.nodes = [MiniVault(node_id=f"{prefix}{i + 1}",
+                                extra_args=extra_args) for i in range(n)]
+        self.keys = None
+        self.root = None
+        self.threshold = None
+
+    def form(self, shares=5, threshold=3, kv_mount="secret"):
+        first = self.nodes[0]
+        self.keys, self.root = first.init(shares, threshold)
+        self.threshold = threshold
+        first.unseal(self.keys[:threshold])
+        first.wait_for(lambda: first.health_status() == 200, 30,
+                       "the first node to become active")
+        for node in self.nodes[1:]:
+            self.add(node)
+        if kv_mount:
+            first.enable_kv(self.root, kv_mount)
+        return self
+
+    def add(self, node, leader=None):
+        node.join(leader or self.active())
+        node.unseal(self.keys[:self.threshold])
+        node.wait_for(lambda: node.health_status() == 429, 60,
+                      f"{node.node_id} to become an unsealed standby")
+
+    def active(self, timeout=30, among=None):
+        """The node answering sys/health with 200 (waits for one)."""
+        nodes = among or [n for n in self.nodes if n.alive()]
+        deadline = time.monotonic() + timeout
+        while True:
+            for node in nodes:
+                if node.alive() and node.health_status() == 200:
+                    return node
+            if time.monotonic() > deadline:
+                raise AssertionError("no active node within "
+                                     f"{timeout}s")
+            time.sleep(0.05)
+
+    def standbys(self):
+        active = self.active()
+        return [n for n in self.nodes if n is not active and n.alive()]
+
+    def close(self):
+        for node in self.nodes:
+            node.close()
+
+    def logs(self):
+        return "\n".join(n.log() for n in self.nodes)
 
 
 def raw_exchange(port, head, body_chunks, read_timeout=30, max_seconds=60,

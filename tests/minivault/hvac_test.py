@@ -13,7 +13,8 @@ import hvac  # noqa: E402
 import hvac.exceptions  # noqa: E402
 import requests  # noqa: E402
 
-from minivault import MiniVaultTestCase, require_minivault  # noqa: E402
+from minivault import (MiniVaultCluster, MiniVaultTestCase,  # noqa: E402
+                       require_minivault)
 
 SNAPSHOT = "/v1/sys/storage/raft/snapshot"
 SNAPSHOT_FORCE = "/v1/sys/storage/raft/snapshot-force"
@@ -255,6 +256,59 @@ class HvacTest(MiniVaultTestCase):
         with self.assertRaises(hvac.exceptions.Forbidden):
             cb.secrets.kv.v2.read_secret_version("app/db")
         self.assertFalse(anon_b.sys.is_sealed())
+
+
+class HvacClusterTest(MiniVaultTestCase):
+    """hvac pointed at a standby of a 3-node cluster: requests are
+    forwarded to the active node, the snapshot paths redirect (307) and
+    requests follows the redirect with the method and body kept."""
+
+    def test_through_a_standby(self):
+        cluster = MiniVaultCluster(3)
+        self.addCleanup(cluster.close)
+        cluster.form()
+        active = cluster.active()
+        standby = cluster.standbys()[0]
+        c = hvac.Client(url=standby.addr, token=cluster.root, timeout=30)
+        self.addCleanup(c.adapter.close)
+        self.assertTrue(c.is_authenticated())
+        self.assertFalse(c.sys.is_sealed())
+        health = c.sys.read_health_status(method="GET", standby_ok=True)
+        self.assertTrue(health["standby"])
+        leader = c.sys.read_leader_status()
+        self.assertFalse(leader["is_self"])
+        self.assertEqual(leader["leader_address"], active.addr)
+
+        kv = c.secrets.kv.v2
+        kv.create_or_update_secret("app/db", {"password": "p1"})
+        kv.create_or_update_secret("app/db", {"password": "p2"})
+        read = kv.read_secret_version("app/db")
+        self.assertEqual(read["data"]["data"], {"password": "p2"})
+        self.assertEqual(read["data"]["metadata"]["version"], 2)
+        self.assertEqual(kv.list_secrets("app")["data"]["keys"], ["db"])
+        c.sys.create_or_update_policy("reader", READER_POLICY)
+        token = c.auth.token.create(policies=["reader"], ttl="1h")
+        reader = hvac.Client(url=standby.addr,
+                             token=token["auth"]["client_token"], timeout=30)
+        self.addCleanup(reader.adapter.close)
+        self.assertEqual(
+            reader.secrets.kv.v2.read_secret_version("app/db")["data"]["data"],
+            {"password": "p2"})
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            reader.secrets.kv.v2.create_or_update_secret("app/db", {"x": "y"})
+
+        # Snapshot and restore through the standby's address.
+        response = c.adapter.get(SNAPSHOT, stream=True)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual([r.status_code for r in response.history], [307])
+        archive = response.content
+        self.assertEqual(archive[:2], b"\x1f\x8b")
+        kv.create_or_update_secret("app/db", {"password": "p3"})
+        restored = c.adapter.post(SNAPSHOT, data=archive)
+        self.assertEqual(restored.status_code, 204)
+        standby.wait_for(
+            lambda: kv.read_secret_version("app/db")["data"]["data"] ==
+            {"password": "p2"}, 30, "the restored value through the standby")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,101 @@
+// A small HTTP/1.1 client (on libcurl) for talking to Vault-style APIs and
+// to minivault's peers.
+//
+// Contracts:
+//  - Any method token is sent as given (Vault's LIST included). Redirects
+//    are never followed: a 307 comes back to the caller with its Location
+//    header, because where a snapshot stream may be sent is the caller's
+//    decision.
+//  - Only transport failures are errors (kUnavailable, naming the method
+//    and scheme://host:port/path); every HTTP status, 5xx included, is a
+//    Response. Messages never contain header values (they carry tokens),
+//    query strings or URL user info.
+//  - A Client keeps its connections open between calls (keep-alive), so a
+//    sequence of requests to one server costs one TCP/TLS handshake. A
+//    Client is used by one thread at a time; make one per thread.
+#ifndef VAULTKEEP_HTTPC_CLIENT_H_
+#define VAULTKEEP_HTTPC_CLIENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/byte_stream.h"
+#include "base/result.h"
+#include "base/status.h"
+
+namespace vk::httpc {
+
+struct Options {
+  // PEM file of the CAs trusted for https; empty means the system store.
+  std::string ca_file;
+  long connect_timeout_ms = 5000;
+  // Bound on a whole request, body transfer included; 0 means none (a
+  // snapshot stream may take as long as it takes).
+  long timeout_ms = 0;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;  // full URL, http:// or https://
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Sent when body_source is null, if the method is not GET/HEAD or the
+  // body is non-empty (a POST with an empty body sends Content-Length: 0).
+  std::string body;
+  // A streamed upload, owned by the caller. Sent with chunked transfer
+  // encoding unless content_length >= 0, in which case the source must
+  // deliver exactly that many bytes. An error from it aborts the request
+  // and is returned by Do.
+  ByteSource* body_source = nullptr;
+  int64_t content_length = -1;
+  // Receives the body of a 2xx response as it arrives, owned by the
+  // caller (Do does not Close it). An error from it aborts the transfer
+  // and is returned by Do. Bodies of other statuses (error details, a
+  // 307's text) go to Response::body instead, so a file sink never ends
+  // up holding an error page. When null, every body is collected into
+  // Response::body.
+  ByteSink* response_sink = nullptr;
+  // Cap on what is collected into Response::body; a longer body fails the
+  // request with kFailedPrecondition.
+  size_t max_body = 64 << 20;
+};
+
+struct Response {
+  int status = 0;
+  // In arrival order, names lower-cased, values without surrounding
+  // whitespace. Only the final response's headers (not a 100 Continue's).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // First value of header `name`, compared case-insensitively.
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+class Client {
+ public:
+  explicit Client(Options o = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Performs one request, reusing an open connection to the same host
+  // when there is one.
+  Result<Response> Do(const Request& r);
+
+  // TCP connections this Client has opened so far (diagnostics and tests:
+  // with keep-alive working it stays at one per server).
+  int64_t connections_opened() const { return connections_opened_; }
+
+ private:
+  Options options_;
+  void* curl_;  // CURL*; kept opaque so users need not see curl.h
+  int64_t connections_opened_ = 0;
+};
+
+}  // namespace vk::httpc
+
+#endif  // VAULTKEEP_HTTPC_CLIENT_H_
