@@ -318,7 +318,12 @@ void Api::Engine(Call& c, Core::Access& access, const MountEntry& mount,
                         : std::string();
   auto view = access.View(mount.storage_prefix());
   kv2::Engine engine(view.get());
-  auto lock = access.LockWrites();
+  // KV v2 paths name their secret after the first segment (data/x,
+  // metadata/x, delete/x, ...): writes to one secret serialize.
+  size_t slash = sub.find('/');
+  auto lock = access.LockWrites(
+      mount.uuid + "/" +
+      (slash == std::string::npos ? sub : sub.substr(slash + 1)));
   if (*op == logical::Operation::kRead || *op == logical::Operation::kList)
     lock.unlock();
   if (*op == logical::Operation::kUpdate) {

@@ -10,6 +10,7 @@
 #ifndef VAULTKEEP_MINIVAULT_CORE_H_
 #define VAULTKEEP_MINIVAULT_CORE_H_
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -103,9 +104,14 @@ class Core {
     Status DisableMount(std::string_view path);
     // A barrier view rooted at `prefix`, valid while this Access lives.
     std::unique_ptr<BarrierView> View(std::string prefix);
-    // Serialises writes to one engine (check-and-set).
-    std::unique_lock<std::mutex> LockWrites() {
-      return std::unique_lock(core_->write_mu_);
+    // Serialises writes that touch the same `key` (a secret: check-and-set
+    // and version numbers are read-modify-write). Writes to different keys
+    // run concurrently, so the raft log can batch them; keys share one of
+    // kWriteStripes locks by hash.
+    std::unique_lock<std::mutex> LockWrites(std::string_view key) {
+      return std::unique_lock(
+          core_->write_stripes_[std::hash<std::string_view>{}(key) %
+                                kWriteStripes]);
     }
     // Streams a snapshot archive sealed with this node's KEK.
     Result<std::unique_ptr<fsm::Store::Snapshot>> OpenSnapshot();
@@ -179,7 +185,8 @@ class Core {
   std::unique_ptr<PolicyStore> policies_;
   mutable std::mutex mounts_mu_;
   MountTable mounts_;
-  std::mutex write_mu_;
+  static constexpr size_t kWriteStripes = 64;
+  std::array<std::mutex, kWriteStripes> write_stripes_;
   std::atomic<int64_t> active_since_{0};
 
   // Unseal progress (guarded by unseal_mu_).

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "env/file.h"
 #include "httpc/client.h"
+#include "minivault/dev_cluster_proc.h"
 
 namespace vk::minivault {
 namespace {
@@ -129,24 +130,10 @@ Result<Cluster> ReadCluster(const std::string& dir) {
 
 // ---- processes -----------------------------------------------------------
 
-enum class ProcState { kRunning, kZombie, kGone };
-
-// kRunning only for a live process whose argv holds `--data-dir <dir>` of
-// this node, so a pid recycled by another process is never signalled.
+// kRunning only for a live minivault of this node (see StateOfProcess).
 ProcState StateOf(const Node& n) {
-  if (n.pid <= 1 || n.reaped) return ProcState::kGone;
-  std::string proc = "/proc/" + std::to_string(n.pid);
-  auto stat = ReadSmallFile(proc + "/stat");
-  if (!stat.ok()) return ProcState::kGone;
-  size_t paren = stat.value().rfind(')');
-  if (paren != std::string::npos && paren + 2 < stat.value().size() &&
-      stat.value()[paren + 2] == 'Z')
-    return ProcState::kZombie;
-  auto cmdline = ReadSmallFile(proc + "/cmdline");
-  if (!cmdline.ok()) return ProcState::kGone;
-  std::string want = std::string("--data-dir") + '\0' + n.data_dir + '\0';
-  return cmdline.value().find(want) != std::string::npos ? ProcState::kRunning
-                                                         : ProcState::kGone;
+  if (n.reaped) return ProcState::kGone;
+  return StateOfProcess(n.pid, n.data_dir);
 }
 
 // Reaps our own child if it has exited (only `up` has children).
@@ -154,71 +141,6 @@ void Reap(Node& n) {
   if (n.reaped || n.pid <= 0) return;
   pid_t r = waitpid(n.pid, &n.wait_status, WNOHANG);
   if (r == n.pid || (r < 0 && errno == ECHILD)) n.reaped = true;
-}
-
-std::string ExitText(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-  if (WIFSIGNALED(wait_status))
-    return "was killed by signal " + std::to_string(WTERMSIG(wait_status));
-  return "stopped";
-}
-
-// Moves a new descriptor above 2, so that placing the child's 0, 1 and 2
-// cannot overwrite it (it would be 0..2 when the caller runs without them).
-int AboveStdio(int fd) {
-  if (fd < 0 || fd > 2) return fd;
-  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  int err = errno;
-  close(fd);
-  errno = err;
-  return moved;
-}
-
-// Starts `binary args...` as a daemon: its own session, stdin from
-// /dev/null, stdout and stderr appended to `log`, no other descriptors.
-Result<pid_t> SpawnDaemon(const std::string& binary,
-                          const std::vector<std::string>& args,
-                          const std::string& log) {
-  int null_fd = AboveStdio(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (null_fd < 0) return ErrnoStatus("open /dev/null", errno);
-  int log_fd = AboveStdio(
-      open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
-  if (log_fd < 0) {
-    int err = errno;
-    close(null_fd);
-    return ErrnoStatus("open " + log, err);
-  }
-  // Everything the child needs is built before fork: after it, only
-  // async-signal-safe calls.
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(binary.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  static const char kExecFailed[] = "minivault dev-cluster: exec failed\n";
-  pid_t pid = fork();
-  if (pid == 0) {
-    setsid();
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    close_range(3, ~0U, 0);
-    // The server waits for SIGTERM/SIGINT with sigwait: neither may be
-    // ignored or blocked, whatever the shell that ran us did.
-    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) signal(sig, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(binary.c_str(), argv.data());
-    ssize_t ignored = write(2, kExecFailed, sizeof(kExecFailed) - 1);
-    (void)ignored;
-    _exit(127);
-  }
-  int err = errno;
-  close(null_fd);
-  close(log_fd);
-  if (pid < 0) return ErrnoStatus("fork", err);
-  return pid;
 }
 
 // Stops the nodes `up` started: SIGTERM, then SIGKILL after kUpStopWait.

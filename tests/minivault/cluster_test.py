@@ -6,8 +6,11 @@ lagging follower by copying the leader's state, membership changes, and a
 force restore of one cluster's snapshot into another cluster with other
 keys (reference §1, §4, §5)."""
 
+import io
+import json
 import os
 import signal
+import tarfile
 import sys
 import threading
 import time
@@ -95,7 +98,17 @@ class FormationTest(ClusterTestCase):
         self.assertEqual(status, 307)
         self.assertEqual(headers["Location"], active.addr + SNAPSHOT_FORCE)
         archive = active.snapshot(c.root)
-        self.assertGreater(len(archive), 1000)
+        # meta.json carries the applied index and term and the live raft
+        # configuration: all three servers, addresses as configured.
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tf:
+            meta = json.load(tf.extractfile("meta.json"))
+        self.assertEqual(
+            sorted((s["ID"], s["Address"])
+                   for s in meta["Configuration"]["Servers"]),
+            sorted((n.node_id, f"127.0.0.1:{n.cluster_port}")
+                   for n in c.nodes))
+        self.assertGreaterEqual(meta["Index"], leader_index)
+        self.assertGreater(meta["Term"], 0)
 
         # No token through a standby: the active node's 403 comes back.
         status, _ = standbys[0].call("GET", "/v1/secret/data/app/s1")
