@@ -2,9 +2,6 @@
 import argparse
 import base64
 import concurrent.futures
-import gzip
-import io
-import json
 import os
 import shutil
 import statistics
@@ -114,6 +111,19 @@ def main():
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def verified_state(bin_dir, archive, scratch):
+    """`vaultkeep verify` of the archive, then its state.bin extracted into
+    scratch (the anchor's input); returns (path, size)."""
+    subprocess.run([os.path.join(bin_dir, "vaultkeep"), "verify", archive],
+                   check=True, stdout=subprocess.DEVNULL)
+    state_path = os.path.join(scratch, "state.bin")
+    with tarfile.open(archive, "r:gz") as tf:
+        state_size = tf.getmember("state.bin").size
+        with tf.extractfile("state.bin") as src, open(state_path, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    return state_path, state_size
+
+
 def fill(mv, token, target):
     """Writes ~target bytes of 256 KiB secrets through KV v2 with 4 clients;
     returns the seconds it took. Random (incompressible) values, like
@@ -150,13 +160,7 @@ def run(a, target, scratch):
                 save_times.append(time.monotonic() - t0)
             assert st == 200
             save_rss = max(save_rss, rss.peak)
-        subprocess.run([os.path.join(a.bin, "vaultkeep"), "verify", archive],
-                       check=True, stdout=subprocess.DEVNULL)
-        with tarfile.open(archive, "r:gz") as tf:
-            state_size = tf.getmember("state.bin").size
-            state_path = os.path.join(scratch, "state.bin")
-            with tf.extractfile("state.bin") as src, open(state_path, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
+        state_path, state_size = verified_state(a.bin, archive, scratch)
         archive_size = os.path.getsize(archive)
         gz_times = [timed(["gzip", "-6", "-c", state_path], stdout=subprocess.DEVNULL)
                     for _ in range(a.runs)]

@@ -8,13 +8,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "lib"))
 import minivault as mvlib  # noqa: E402  (tests/lib/minivault.py)
-from minivault_bench import fill, parse_size, stream  # noqa: E402
+from minivault_bench import (fill, parse_size, stream, timed,  # noqa: E402
+                             verified_state)
 
 
 def write_rate(node, token, writers, seconds, prefix):
@@ -63,23 +63,23 @@ def run(a, target, scratch):
     single = mvlib.MiniVault()
     cluster = mvlib.MiniVaultCluster(3)
     try:
-        _, token1 = single.setup(1, 1)
-        cluster.form(1, 1)
-        active = cluster.active()
-        for writers in (1, 8, 32):
-            one = statistics.median(write_rate(single, token1, writers, a.seconds,
-                                               f"w{writers}-{r}")
-                                    for r in range(a.runs))
-            three = statistics.median(write_rate(active, cluster.root, writers,
-                                                 a.seconds, f"w{writers}-{r}")
-                                      for r in range(a.runs))
-            rows.append((writers, three, one))
-    finally:
-        single.stop()
-        single.close()
+        try:
+            _, token1 = single.setup(1, 1)
+            cluster.form(1, 1)
+            active = cluster.active()
+            for writers in (1, 8, 32):
+                one = statistics.median(write_rate(single, token1, writers, a.seconds,
+                                                   f"w{writers}-{r}")
+                                        for r in range(a.runs))
+                three = statistics.median(write_rate(active, cluster.root, writers,
+                                                     a.seconds, f"w{writers}-{r}")
+                                          for r in range(a.runs))
+                rows.append((writers, three, one))
+        finally:
+            single.stop()
+            single.close()
 
-    # 2. Snapshot streaming from the 3-node cluster holding `target` bytes.
-    try:
+        # 2. Snapshot streaming from the 3-node cluster holding `target` bytes.
         fill_s = fill(active, cluster.root, target)
         archive = os.path.join(scratch, "snap.tar.gz")
         save = []
@@ -89,21 +89,10 @@ def run(a, target, scratch):
                         out_path=archive)
             save.append(time.monotonic() - t0)
             assert st == 200
-        subprocess.run([os.path.join(a.bin, "vaultkeep"), "verify", archive],
-                       check=True, stdout=subprocess.DEVNULL)
-        with tarfile.open(archive, "r:gz") as tf:
-            state_size = tf.getmember("state.bin").size
-            state_path = os.path.join(scratch, "state.bin")
-            with tf.extractfile("state.bin") as src, open(state_path, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        gz = []
-        for _ in range(a.runs):
-            t0 = time.monotonic()
-            subprocess.run(["gzip", "-6", "-c", state_path], check=True,
-                           stdout=subprocess.DEVNULL)
-            gz.append(time.monotonic() - t0)
+        state_path, state_size = verified_state(a.bin, archive, scratch)
+        gz = [timed(["gzip", "-6", "-c", state_path], stdout=subprocess.DEVNULL)
+              for _ in range(a.runs)]
     finally:
-        cluster.nodes[0].stop() if cluster.nodes[0].alive() else None
         cluster.close()
 
     med = statistics.median

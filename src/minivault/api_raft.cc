@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "httpc/client.h"
 #include "minivault/api.h"
+#include "minivault/vault_call.h"
 
 namespace vk::minivault {
 namespace {
@@ -54,29 +55,12 @@ bool IsSnapshotPath(const std::string& path) {
          path == "sys/storage/raft/snapshot-force";
 }
 
-// A JSON call to another node's API.
+// A JSON call to another node's API (join: challenge and answer).
 Result<httpc::Response> CallNode(const std::string& api_addr,
-                                 const std::string& method,
                                  const std::string& path,
                                  const nlohmann::json& body) {
-  httpc::Options opt;
-  opt.connect_timeout_ms = 3000;
-  opt.timeout_ms = 90000;
-  httpc::Client client(opt);
-  httpc::Request req;
-  req.method = method;
-  req.url = api_addr + "/v1/" + path;
-  req.body = body.dump();
-  req.headers.emplace_back("Content-Type", "application/json");
-  return client.Do(req);
-}
-
-std::string FirstError(const httpc::Response& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object() && j["errors"].is_array() && !j["errors"].empty() &&
-      j["errors"][0].is_string())
-    return j["errors"][0].get<std::string>();
-  return "HTTP " + std::to_string(r.status);
+  httpc::Client client({.connect_timeout_ms = 3000, .timeout_ms = 90000});
+  return CallVault(client, api_addr, "POST", path, &body);
 }
 
 }  // namespace
@@ -146,14 +130,15 @@ void Api::Join(Call& c) {
   if (init.value())
     return SendError(*c.w, 400, "join can't be invoked on an initialized node");
   const PeerIdentity& self = raft_->self();
-  auto resp = CallNode(*leader, "POST", "sys/storage/raft/bootstrap/challenge",
+  auto resp = CallNode(*leader, "sys/storage/raft/bootstrap/challenge",
                        {{"server_id", self.node_id}});
   if (!resp.ok())
     return SendError(
         *c.w, 500, "failed to get raft challenge: " + resp.status().message());
   if (resp.value().status != 200)
     return SendError(
-        *c.w, 500, "failed to get raft challenge: " + FirstError(resp.value()));
+        *c.w, 500,
+        "failed to get raft challenge: " + VaultErrorText(resp.value()));
   auto j = nlohmann::json::parse(resp.value().body, nullptr, false);
   if (!j.is_object() || !j["challenge"].is_string() ||
       !j["seal_config"].is_object())
@@ -168,14 +153,14 @@ void Api::Join(Call& c) {
   std::string leader_addr = *leader;
   PeerIdentity me = self;
   info.answer = [leader_addr, me](const std::string& secret) -> Status {
-    auto r = CallNode(leader_addr, "POST", "sys/storage/raft/bootstrap/answer",
+    auto r = CallNode(leader_addr, "sys/storage/raft/bootstrap/answer",
                       {{"server_id", me.node_id},
                        {"answer", Base64Encode(secret)},
                        {"cluster_addr", me.cluster_addr}});
     if (!r.ok()) return r.status();
     if (r.value().status != 200)
       return Unavailable("failed to join the raft cluster: " +
-                         FirstError(r.value()));
+                         VaultErrorText(r.value()));
     return Status::Ok();
   };
   core_->SetJoin(std::move(info));

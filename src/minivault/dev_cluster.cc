@@ -22,6 +22,7 @@
 #include "env/file.h"
 #include "httpc/client.h"
 #include "minivault/dev_cluster_proc.h"
+#include "minivault/vault_call.h"
 
 namespace vk::minivault {
 namespace {
@@ -171,27 +172,9 @@ void StopChildren(std::vector<Node>& nodes) {
 Result<httpc::Response> Call(httpc::Client& client, const Node& n,
                              const std::string& method, const std::string& path,
                              const nlohmann::json* body = nullptr) {
-  httpc::Request r;
-  r.method = method;
-  r.url = n.api_addr + "/v1/" + path;
-  if (body != nullptr) {
-    r.body = body->dump();
-    r.headers.emplace_back("Content-Type", "application/json");
-  }
-  auto resp = client.Do(r);
+  auto resp = CallVault(client, n.api_addr, method, path, body);
   if (!resp.ok()) return resp.status().WithContext(n.node_id);
   return resp;
-}
-
-// The first of Vault's "errors", or the status; never the whole body (an
-// init or unseal body may hold keys).
-std::string ErrorText(const httpc::Response& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object() && j["errors"].is_array() && !j["errors"].empty() &&
-      j["errors"][0].is_string())
-    return "HTTP " + std::to_string(r.status) + ": " +
-           j["errors"][0].get<std::string>();
-  return "HTTP " + std::to_string(r.status);
 }
 
 std::string HealthName(int status) {
@@ -246,7 +229,7 @@ Status Unseal(httpc::Client& client, const Node& n,
     nlohmann::json body = {{"key", keys[i]}};
     VK_ASSIGN_OR_RETURN(auto resp, Call(client, n, "PUT", "sys/unseal", &body));
     if (resp.status != 200)
-      return Unavailable(n.node_id + ": unseal: " + ErrorText(resp));
+      return Unavailable(n.node_id + ": unseal: " + VaultErrorText(resp));
     auto j = nlohmann::json::parse(resp.body, nullptr, false);
     if (j.is_object() && j["sealed"].is_boolean() && !j["sealed"].get<bool>())
       return Status::Ok();
@@ -266,7 +249,7 @@ Status Join(httpc::Client& client, const Node& n, const std::string& leader) {
         if (j.is_object() && j.value("joined", false)) return Status::Ok();
         return Unavailable(n.node_id + ": join answered without joined=true");
       }
-      last = ErrorText(resp.value());
+      last = VaultErrorText(resp.value());
       if (resp->status < 500)  // not worth a retry
         return FailedPrecondition(n.node_id + ": join: " + last);
     } else {
@@ -383,7 +366,7 @@ Status Bootstrap(const std::string& dir, Cluster& c) {
                          {"secret_threshold", c.threshold}};
   VK_ASSIGN_OR_RETURN(auto resp, Call(client, first, "PUT", "sys/init", &init));
   if (resp.status != 200)
-    return Unavailable(first.node_id + ": init: " + ErrorText(resp));
+    return Unavailable(first.node_id + ": init: " + VaultErrorText(resp));
   auto j = nlohmann::json::parse(resp.body, nullptr, false);
   auto malformed = [&first] {
     return Corruption(first.node_id + ": init: unexpected answer");

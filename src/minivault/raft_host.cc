@@ -84,14 +84,6 @@ Status RaftHost::Init() {
     st.hard_state.commit = fsm_applied;
     VK_RETURN_IF_ERROR(log_->Reset(st.base, st.hard_state));
   }
-  raft::Config rc;
-  rc.id = id_;
-  rc.voters = voters;
-  rc.election_ticks = opt_.election_ticks;
-  rc.heartbeat_ticks = 1;
-  rc.seed =
-      id_ ^ static_cast<uint64_t>(
-                std::chrono::steady_clock::now().time_since_epoch().count());
   // The state machine may be ahead of the log (a state copy from the
   // leader lands at the leader's index); the core's applied index stays
   // within the log and the replays in between are skipped by the store.
@@ -101,18 +93,34 @@ Status RaftHost::Init() {
   base.index = st.base.index;
   base.term = st.base.term;
   base.voters = st.base.voters.empty() ? voters : st.base.voters;
-  node_.emplace(raft::Node::Start(rc, st.hard_state, std::move(st.entries),
-                                  base, applied));
+  StartNode(voters, st.hard_state, std::move(st.entries), std::move(base),
+            applied);
   for (const auto& s : config.servers) {
     peers_[RaftIdFor(s.id)] = PeerIdentity{s.id, s.address, ""};
   }
   peers_[id_] = opt_.self;
-  // A cluster of one needs no timeout to find its leader.
-  if (voters.size() == 1 && voters[0] == id_) {
-    for (int i = 0; i < 2 * opt_.election_ticks; ++i) node_->Tick();
-  }
   Publish();
   return Status::Ok();
+}
+
+void RaftHost::StartNode(std::vector<raft::NodeId> voters, raft::HardState hs,
+                         std::vector<raft::Entry> log, raft::SnapshotMeta base,
+                         uint64_t applied) {
+  raft::Config rc;
+  rc.id = id_;
+  rc.voters = std::move(voters);
+  rc.election_ticks = opt_.election_ticks;
+  rc.heartbeat_ticks = 1;
+  rc.seed =
+      id_ ^ static_cast<uint64_t>(
+                std::chrono::steady_clock::now().time_since_epoch().count());
+  bool alone = rc.voters.size() == 1 && rc.voters[0] == id_;
+  node_.emplace(
+      raft::Node::Start(rc, hs, std::move(log), std::move(base), applied));
+  // A cluster of one needs no timeout to find its leader.
+  if (alone) {
+    for (int i = 0; i < 2 * opt_.election_ticks; ++i) node_->Tick();
+  }
 }
 
 void RaftHost::Log(int level, const std::string& m) const {
@@ -164,7 +172,7 @@ Status RaftHost::Propose(Proposal p, std::chrono::milliseconds timeout) {
   return w->status;
 }
 
-Status RaftHost::Apply(const fsm::Command& command) {
+Status RaftHost::RequireActive() const {
   // A new leader becomes active once its first entry applies (milliseconds).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (!active_.load() && status().leader &&
@@ -172,6 +180,11 @@ Status RaftHost::Apply(const fsm::Command& command) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   if (!active_.load()) return FailedPrecondition("node is not the active node");
+  return Status::Ok();
+}
+
+Status RaftHost::Apply(const fsm::Command& command) {
+  VK_RETURN_IF_ERROR(RequireActive());
   return Propose(Proposal{EncodeCommandPayload(command), std::nullopt, {}},
                  opt_.apply_timeout);
 }
@@ -197,7 +210,7 @@ Status RaftHost::Bootstrap(const std::string& node_id,
 Status RaftHost::Restore(std::unique_ptr<fsm::Store::PendingRestore> pending,
                          uint64_t snapshot_index) {
   (void)snapshot_index;  // the log's next index becomes the state's index
-  if (!active_.load()) return FailedPrecondition("node is not the active node");
+  VK_RETURN_IF_ERROR(RequireActive());
   RestoreMarker marker{HexEncode(AsBytes(RandomBytes(16))), opt_.self.node_id};
   {
     std::lock_guard l(mu_);
@@ -211,7 +224,7 @@ Status RaftHost::Restore(std::unique_ptr<fsm::Store::PendingRestore> pending,
 }
 
 Status RaftHost::AddVoter(const ServerContext& server) {
-  if (!active_.load()) return FailedPrecondition("node is not the active node");
+  VK_RETURN_IF_ERROR(RequireActive());
   raft::ConfChange cc;
   cc.kind = raft::ConfChange::Kind::kAddVoter;
   cc.node = RaftIdFor(server.node_id);
@@ -224,7 +237,7 @@ Status RaftHost::AddVoter(const ServerContext& server) {
 }
 
 Status RaftHost::RemovePeer(const std::string& node_id) {
-  if (!active_.load()) return FailedPrecondition("node is not the active node");
+  VK_RETURN_IF_ERROR(RequireActive());
   bool known = false;
   for (const auto& s : opt_.store->configuration().servers)
     known = known || s.id == node_id;
@@ -288,19 +301,13 @@ void RaftHost::Run() {
       if (Status s = opt_.store->SetConfiguration(config); !s.ok()) {
         Log(kLogError, "bootstrap: " + s.message());
       } else {
-        raft::Config rc;
-        rc.id = id_;
-        rc.voters = {id_};
-        rc.election_ticks = opt_.election_ticks;
-        rc.seed = id_;
         raft::SnapshotMeta base = node_->log().base();
-        base.voters = rc.voters;
+        base.voters = {id_};
         std::vector<raft::Entry> entries = node_->log().Slice(
             node_->log().first_index(), node_->log().last_index(), SIZE_MAX);
         raft::HardState hs{node_->term(), 0, node_->commit_index()};
-        node_.emplace(raft::Node::Start(rc, hs, std::move(entries), base,
-                                        node_->applied_index()));
-        for (int i = 0; i < 2 * opt_.election_ticks; ++i) node_->Tick();
+        StartNode({id_}, hs, std::move(entries), std::move(base),
+                  node_->applied_index());
         Log(kLogInfo,
             "bootstrapped a new cluster with this node as its "
             "only server");

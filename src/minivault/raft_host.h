@@ -102,6 +102,14 @@ class RaftHost : public Applier {
 
   explicit RaftHost(RaftHostOptions options);
   Status Init();
+  // (Re)creates the core with this host's settings; a node that is its own
+  // only voter elects itself at once instead of waiting for a timeout.
+  void StartNode(std::vector<raft::NodeId> voters, raft::HardState hs,
+                 std::vector<raft::Entry> log, raft::SnapshotMeta base,
+                 uint64_t applied);
+  // OK on the active node; a leader about to become active gets a few
+  // seconds; otherwise FailedPrecondition "node is not the active node".
+  Status RequireActive() const;
   void Run();
   Status Propose(Proposal p, std::chrono::milliseconds timeout);
   void ProcessReady();
