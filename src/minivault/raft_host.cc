@@ -394,6 +394,7 @@ void RaftHost::ProcessReady() {
     sender->Send(std::move(m));
   }
   for (const auto& e : rd.committed_entries) {
+    bytes_since_compact_ += e.data.size();
     Status s = e.type == raft::Entry::Type::kConfChange ? ApplyConfChange(e)
                                                         : ApplyEntry(e);
     if (!s.ok()) {
@@ -509,7 +510,9 @@ void RaftHost::MaybeCompact(bool force) {
       std::min(node_->applied_index(), opt_.store->applied_index());
   uint64_t base = node_->log().base().index;
   if (index <= base) return;
-  if (!force && index - base < opt_.compact_threshold) return;
+  if (!force && index - base < opt_.compact_threshold &&
+      bytes_since_compact_ < opt_.compact_bytes)
+    return;
   auto term = node_->log().Term(index);
   if (!term) return;
   if (Status s = log_->Compact({index, *term, node_->VotersAt(index)});
@@ -518,6 +521,7 @@ void RaftHost::MaybeCompact(bool force) {
     return;
   }
   node_->Compact(index, *term);
+  bytes_since_compact_ = 0;
 }
 
 }  // namespace vk::minivault

@@ -40,8 +40,11 @@ struct RaftHostOptions {
   // 2 to 4 s at the default tick: generous, so a loaded machine (tests
   // under sanitizers) does not see spurious elections.
   int election_ticks = 20;
-  // Log entries kept above the last compaction before the next one.
+  // Log entries kept above the last compaction before the next one...
   uint64_t compact_threshold = 8192;
+  // ...or fewer when they hold this many bytes: the core keeps the log in
+  // memory, and 8,192 large entries would be gigabytes.
+  uint64_t compact_bytes = 32 << 20;
   // How long Apply waits for its entry to commit.
   std::chrono::milliseconds apply_timeout{15000};
   // Called from the loop thread; must not block on anything the loop does.
@@ -142,7 +145,8 @@ class RaftHost : public Applier {
   std::map<uint64_t, std::shared_ptr<Waiter>> waiters_;
   std::map<raft::NodeId, std::unique_ptr<PeerSender>> senders_;
   bool was_leader_ = false;
-  bool compact_now_ = false;  // compact after this Ready's Advance
+  bool compact_now_ = false;          // compact after this Ready's Advance
+  uint64_t bytes_since_compact_ = 0;  // entry data applied since then
 
   std::atomic<bool> active_{false};
   std::atomic<uint64_t> term_{0};
