@@ -8,7 +8,7 @@ VK_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libssl-dev zlib1g-dev libisal-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
-  liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev python3-hvac
+  liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-cpp-dev python3-hvac
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 gzip coreutils restic curl
 )

@@ -155,6 +155,8 @@ Manifest BuildManifest(const ImportOptions& o,
   m.chunk_average = chunk_average;
   m.record_aligned = true;
   for (const EscrowFile& k : o.keys) m.keys.push_back(k.name);
+  m.cluster = o.cluster;
+  m.timings = o.timings;
   return m;
 }
 
@@ -184,6 +186,9 @@ Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,
     VK_RETURN_IF_ERROR(pipeline.Drain());
     result.state = pipeline.stats();
     result.manifest = BuildManifest(o, result.archive, visitor.small(), avg);
+    if (o.before_commit) {
+      VK_RETURN_IF_ERROR(o.before_commit(result.archive, &result.manifest));
+    }
     VK_ASSIGN_OR_RETURN(result.snapshot_id,
                         Commit(repo, o, result.archive, visitor.small(),
                                std::move(state_content), result.manifest));

@@ -42,6 +42,15 @@ struct ImportOptions {
   int threads = 0;  // 0: one per core
   snapshot::ReadOptions read;
   std::vector<EscrowFile> keys;
+  // Recorded in the manifest as given.
+  ClusterFacts cluster;
+  Timings timings;
+  // Called once the whole archive has verified and its data is in packs,
+  // before anything that makes the snapshot visible (index, snapshot
+  // file). An error records nothing, as for a bad archive: the live backup
+  // uses it to confirm the leader did not change during the transfer. It
+  // may amend the manifest (timings).
+  std::function<Status(const snapshot::ArchiveInfo&, Manifest*)> before_commit;
 };
 
 struct ImportResult {

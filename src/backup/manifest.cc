@@ -36,6 +36,25 @@ std::string EncodeManifest(const Manifest& m) {
   j["chunking"] = {{"average", m.chunk_average},
                    {"record_aligned", m.record_aligned}};
   j["keys"] = m.keys;
+  if (m.cluster.captured) {
+    const ClusterFacts& c = m.cluster;
+    j["cluster"] = {{"cluster_id", c.cluster_id},
+                    {"cluster_name", c.cluster_name},
+                    {"vault_version", c.vault_version},
+                    {"leader_addr", c.leader_addr},
+                    {"leader_index", c.leader_index},
+                    {"seal_type", c.seal_type},
+                    {"shares", c.shares},
+                    {"threshold", c.threshold},
+                    {"key_prefix", c.key_prefix},
+                    {"key_store", c.key_store},
+                    {"peers", c.peers}};
+    const Timings& t = m.timings;
+    j["timings"] = {
+        {"started", t.started},     {"find_leader_seconds", t.find_leader},
+        {"keys_seconds", t.keys},   {"snapshot_seconds", t.snapshot},
+        {"total_seconds", t.total}, {"attempts", t.attempts}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -85,6 +104,32 @@ Result<Manifest> DecodeManifest(std::string_view json) {
     }
     if (j.contains("keys")) {
       m.keys = j["keys"].get<std::vector<std::string>>();
+    }
+    if (j.contains("cluster")) {
+      const auto& c = j["cluster"];
+      ClusterFacts& f = m.cluster;
+      f.captured = true;
+      f.cluster_id = c.value("cluster_id", "");
+      f.cluster_name = c.value("cluster_name", "");
+      f.vault_version = c.value("vault_version", "");
+      f.leader_addr = c.value("leader_addr", "");
+      f.leader_index = c.value("leader_index", uint64_t{0});
+      f.seal_type = c.value("seal_type", "");
+      f.shares = c.value("shares", 0);
+      f.threshold = c.value("threshold", 0);
+      f.key_prefix = c.value("key_prefix", "");
+      f.key_store = c.value("key_store", "");
+      if (c.contains("peers"))
+        f.peers = c["peers"].get<std::vector<std::string>>();
+    }
+    if (j.contains("timings")) {
+      const auto& t = j["timings"];
+      m.timings.started = t.value("started", "");
+      m.timings.find_leader = t.value("find_leader_seconds", 0.0);
+      m.timings.keys = t.value("keys_seconds", 0.0);
+      m.timings.snapshot = t.value("snapshot_seconds", 0.0);
+      m.timings.total = t.value("total_seconds", 0.0);
+      m.timings.attempts = t.value("attempts", 0);
     }
     return m;
   } catch (const nlohmann::json::exception& e) {

@@ -40,6 +40,33 @@ struct ManifestEntry {
   Sha256Digest sha256{};
 };
 
+// Facts about the live cluster a backup was taken from (absent for an
+// imported .snap file: `captured` is false then).
+struct ClusterFacts {
+  bool captured = false;
+  std::string cluster_id;
+  std::string cluster_name;
+  std::string vault_version;
+  std::string leader_addr;    // the active node the snapshot came from
+  uint64_t leader_index = 0;  // its raft committed index before the stream
+  std::string seal_type;      // "shamir", ...
+  int shares = 0;             // seal-status n
+  int threshold = 0;          // seal-status t
+  std::string key_prefix;     // unsealer key prefix the keys were read with
+  std::string key_store;      // where they came from, e.g. "directory /x"
+  std::vector<std::string> peers;  // raft node IDs at backup time
+};
+
+// Wall-clock of the stages, seconds.
+struct Timings {
+  std::string started;  // RFC 3339
+  double find_leader = 0;
+  double keys = 0;
+  double snapshot = 0;  // stream + verify + store
+  double total = 0;
+  int attempts = 0;  // snapshot attempts (leader changes retry)
+};
+
 struct Manifest {
   std::string tool_version;
   std::string source;  // where the archive came from (file name, "-", API)
@@ -60,6 +87,8 @@ struct Manifest {
   uint64_t chunk_average = 0;
   bool record_aligned = false;
   std::vector<std::string> keys;  // escrowed key file names under keys/
+  ClusterFacts cluster;
+  Timings timings;
 
   const ManifestEntry* Find(std::string_view name) const;
 };

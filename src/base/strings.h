@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -26,6 +27,9 @@ Result<std::string> Base64Decode(std::string_view in);
 // outside A-Z compare as they are.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string AsciiLower(std::string_view s);
+
+// The parts with `sep` between them.
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
 }  // namespace vk
 

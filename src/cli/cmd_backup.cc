@@ -1,6 +1,7 @@
-// vaultkeep backup --snapshot-file FILE|-: import an existing Vault raft
-// snapshot (.snap) into the repository, verifying it as it streams; a
-// damaged archive records nothing.
+// vaultkeep backup: a live, consistent backup of a Vault cluster with its
+// keys escrowed (ops/live_backup.h), or with --snapshot-file FILE|- the
+// import of an existing raft snapshot (.snap). Either way the archive is
+// verified as it streams and a damaged or unconfirmed one records nothing.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +19,9 @@
 #include "cli/progress.h"
 #include "cli/repo_options.h"
 #include "cli/tabwriter.h"
+#include "cli/vault_options.h"
 #include "env/file.h"
+#include "ops/live_backup.h"
 
 namespace vk::cli {
 namespace {
@@ -33,6 +36,12 @@ struct BackupOptions {
   bool no_compress = false;
   bool allow_unsealed = false;
   bool json = false;
+  // Live backups.
+  VaultFlags vault;
+  bool no_keys = false;
+  bool allow_missing_root_token = false;
+  int shares = 0;
+  int attempts = 3;
 };
 
 // "8K", "16KiB", "65536".
@@ -79,12 +88,8 @@ uint64_t FileSizeOrZero(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status RunBackup(const BackupOptions& o) {
-  if (o.snapshot_file.empty()) {
-    return InvalidArgument(
-        "backup: --snapshot-file FILE|- is required (backups straight from a "
-        "Vault cluster come with the Vault client)");
-  }
+// The import options both modes share.
+Result<backup::ImportOptions> CommonImportOptions(const BackupOptions& o) {
   backup::ImportOptions io;
   VK_ASSIGN_OR_RETURN(io.chunk_average, ParseChunkSize(o.chunk_size));
   VK_RETURN_IF_ERROR(chunker::ParamsForAverage(io.chunk_average).status());
@@ -101,10 +106,125 @@ Status RunBackup(const BackupOptions& o) {
   io.hostname = o.host.empty() ? host : o.host;
   const char* user = std::getenv("USER");
   io.username = user ? user : "";
-  io.source = DisplayName(o.snapshot_file);
   io.tool_version = VAULTKEEP_VERSION;
   io.compress = !o.no_compress;
   io.read.require_sealed = !o.allow_unsealed;
+  return io;
+}
+
+void PrintResult(const BackupOptions& o, const backup::ImportResult& r,
+                 const backup::ImportOptions& io, double secs,
+                 const std::string& leader) {
+  const backup::Manifest& m = r.manifest;
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["snapshot_id"] = r.snapshot_id;
+    j["time"] = io.time;
+    j["vault"] = {{"index", m.index}, {"term", m.term}, {"records", m.records}};
+    if (m.cluster.captured) {
+      j["cluster"] = {{"cluster_id", m.cluster.cluster_id},
+                      {"leader", leader},
+                      {"version", m.cluster.vault_version},
+                      {"seal_type", m.cluster.seal_type},
+                      {"shares", m.cluster.shares},
+                      {"threshold", m.cluster.threshold},
+                      {"attempts", m.timings.attempts}};
+    }
+    j["keys"] = m.keys;
+    j["archive_bytes"] = r.archive.compressed_size;
+    j["state_bytes"] = r.archive.state_size;
+    j["chunks"] = r.state.chunks;
+    j["new_chunks"] = r.state.new_chunks;
+    j["new_bytes"] = r.state.new_bytes;
+    j["compressed_chunks"] = r.state.compressed_chunks;
+    j["added_bytes"] = r.added_bytes;
+    j["seconds"] = secs;
+    PrintOut(j.dump(2) + "\n");
+    return;
+  }
+  char secs_text[32];
+  std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
+  std::string from = leader.empty() ? "" : " from " + leader;
+  std::string keys = m.keys.empty()
+                         ? ""
+                         : "  escrowed " + std::to_string(m.keys.size()) +
+                               " keys (" + m.cluster.key_store + ")\n";
+  PrintOut("snapshot " + r.snapshot_id.substr(0, 8) + " saved" + from +
+           ": Vault index " + std::to_string(m.index) + ", term " +
+           std::to_string(m.term) + ", " + std::to_string(m.records) +
+           " records\n" + "  state.bin " + HumanBytes(r.archive.state_size) +
+           " in " + std::to_string(r.state.chunks) + " chunks, " +
+           std::to_string(r.state.new_chunks) + " new (" +
+           HumanBytes(r.state.new_bytes) + ")\n" + keys + "  added " +
+           HumanBytes(r.added_bytes) + " to the repository in " + secs_text +
+           " s\n");
+}
+
+Status RunLiveBackup(const BackupOptions& o) {
+  VK_ASSIGN_OR_RETURN(backup::ImportOptions io, CommonImportOptions(o));
+  VK_ASSIGN_OR_RETURN(VaultSetup v,
+                      ResolveVault(o.vault, Purpose::kBackup, true));
+  ops::LiveBackupOptions lo;
+  lo.addrs = v.addrs;
+  lo.find = v.find;
+  lo.find.on_wait = [](const std::string& why) {
+    std::fprintf(stderr, "waiting: %s\n", why.c_str());
+  };
+  lo.attempts = o.attempts;
+  if (!o.no_keys) {
+    if (!v.keys) {
+      return InvalidArgument(
+          "no unsealer key store: give --key-dir or --key-secret, an "
+          "AppBinding whose unsealer uses a Kubernetes Secret, or --no-keys "
+          "to back up without the keys");
+    }
+    if (!v.key_prefix_known) {
+      return InvalidArgument(
+          "no key prefix: give --key-prefix (\"\" for keys named "
+          "unseal-key-<i>), or an AppBinding whose backup task has keyPrefix");
+    }
+    lo.keys = v.keys.get();
+    lo.key_prefix = v.key_prefix;
+    lo.shares = o.shares > 0 ? o.shares
+                : v.target && !v.target->unsealer.mode.empty()
+                    ? v.target->unsealer.secret_shares
+                    : 0;
+    lo.allow_missing_root_token = o.allow_missing_root_token;
+  }
+  lo.on_event = [](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  vault::Client client(v.client, v.token);
+
+  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
+  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_RETURN_IF_ERROR(repo->LoadIndex());
+  auto start = std::chrono::steady_clock::now();
+  Result<ops::LiveBackupResult> r = [&] {
+    Progress progress("snapshot", 0);
+    uint64_t seen = 0;
+    lo.progress = [&](uint64_t bytes) {
+      if (bytes < seen) seen = 0;  // a new attempt
+      progress.Add(bytes - seen);
+      seen = bytes;
+    };
+    lo.import = io;
+    return ops::LiveBackup(client, *repo, lo);
+  }();
+  VK_RETURN_IF_ERROR(lock->refresh_status());
+  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(r.status());
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  PrintResult(o, r->import, io, secs, r->leader);
+  return Status::Ok();
+}
+
+Status RunBackup(const BackupOptions& o) {
+  if (o.snapshot_file.empty()) return RunLiveBackup(o);
+  VK_ASSIGN_OR_RETURN(backup::ImportOptions io, CommonImportOptions(o));
+  io.source = DisplayName(o.snapshot_file);
 
   VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(o.snapshot_file));
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
@@ -126,34 +246,7 @@ Status RunBackup(const BackupOptions& o) {
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  const backup::Manifest& m = r->manifest;
-  if (o.json) {
-    nlohmann::ordered_json j;
-    j["snapshot_id"] = r->snapshot_id;
-    j["time"] = io.time;
-    j["vault"] = {{"index", m.index}, {"term", m.term}, {"records", m.records}};
-    j["archive_bytes"] = r->archive.compressed_size;
-    j["state_bytes"] = r->archive.state_size;
-    j["chunks"] = r->state.chunks;
-    j["new_chunks"] = r->state.new_chunks;
-    j["new_bytes"] = r->state.new_bytes;
-    j["compressed_chunks"] = r->state.compressed_chunks;
-    j["added_bytes"] = r->added_bytes;
-    j["seconds"] = secs;
-    PrintOut(j.dump(2) + "\n");
-    return Status::Ok();
-  }
-  char secs_text[32];
-  std::snprintf(secs_text, sizeof secs_text, "%.1f", secs);
-  PrintOut("snapshot " + r->snapshot_id.substr(0, 8) + " saved: Vault index " +
-           std::to_string(m.index) + ", term " + std::to_string(m.term) + ", " +
-           std::to_string(m.records) + " records\n" + "  state.bin " +
-           HumanBytes(r->archive.state_size) + " in " +
-           std::to_string(r->state.chunks) + " chunks, " +
-           std::to_string(r->state.new_chunks) + " new (" +
-           HumanBytes(r->state.new_bytes) + ")\n" + "  added " +
-           HumanBytes(r->added_bytes) + " to the repository in " +
-           secs_text + " s\n");
+  PrintResult(o, *r, io, secs, "");
   return Status::Ok();
 }
 
@@ -163,10 +256,24 @@ void RegisterBackup(CLI::App& app, Context* ctx) {
   auto o = std::make_shared<BackupOptions>();
   CLI::App* cmd = app.add_subcommand(
       "backup",
-      "Store a Vault raft snapshot in the repository (verified while it "
-      "streams; a bad archive records nothing).");
+      "Back up a live Vault cluster (snapshot from the active node, keys "
+      "escrowed), or store an existing .snap with --snapshot-file; verified "
+      "while it streams, a bad or unconfirmed archive records nothing.");
   cmd->add_option("--snapshot-file", o->snapshot_file,
-                  "An existing .snap file, or - for stdin");
+                  "Import an existing .snap file (- for stdin) instead of "
+                  "taking a snapshot");
+  AddVaultFlags(cmd, &o->vault);
+  cmd->add_flag("--no-keys", o->no_keys,
+                "Do not escrow the unseal keys and root token");
+  cmd->add_flag("--allow-missing-root-token", o->allow_missing_root_token,
+                "Back up the unseal keys even if the store has no root token");
+  cmd->add_option("--shares", o->shares,
+                  "Number of unseal keys to escrow (default: the unsealer's "
+                  "secretShares, else the cluster's)");
+  cmd->add_option("--attempts", o->attempts,
+                  "Snapshot attempts when the leader changes or the "
+                  "transfer breaks off")
+      ->capture_default_str();
   cmd->add_option("--tag", o->tags, "Tag the snapshot (repeatable)");
   cmd->add_option("--host", o->host,
                   "Host name to record (default: this host)");

@@ -30,6 +30,8 @@ void RegisterUnlock(CLI::App& app, Context* ctx);
 void RegisterInit(CLI::App& app, Context* ctx);
 void RegisterInspect(CLI::App& app, Context* ctx);
 void RegisterLs(CLI::App& app, Context* ctx);
+void RegisterRestore(CLI::App& app, Context* ctx);
+void RegisterDemo(CLI::App& app, Context* ctx);
 void RegisterSnapshots(CLI::App& app, Context* ctx);
 void RegisterVerify(CLI::App& app, Context* ctx);
 

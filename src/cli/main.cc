@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   vk::cli::Context ctx;
   vk::cli::RegisterInit(app, &ctx);
   vk::cli::RegisterBackup(app, &ctx);
+  vk::cli::RegisterRestore(app, &ctx);
+  vk::cli::RegisterDemo(app, &ctx);
   vk::cli::RegisterSnapshots(app, &ctx);
   vk::cli::RegisterLs(app, &ctx);
   vk::cli::RegisterDump(app, &ctx);

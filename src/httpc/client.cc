@@ -68,6 +68,56 @@ Result<std::string> Describe(const std::string& method,
   return where;
 }
 
+struct UrlParts {
+  std::string scheme, host, port, rest;  // rest: path and query
+};
+
+Result<UrlParts> SplitUrl(const std::string& url) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+  VK_CHECK(u != nullptr);
+  if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return InvalidArgument("malformed URL");
+  UrlParts p;
+  p.scheme = AsciiLower(UrlPart(u.get(), CURLUPART_SCHEME));
+  p.host = UrlPart(u.get(), CURLUPART_HOST);
+  p.port = UrlPart(u.get(), CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  p.rest = UrlPart(u.get(), CURLUPART_PATH);
+  std::string query = UrlPart(u.get(), CURLUPART_QUERY);
+  if (!query.empty()) p.rest += "?" + query;
+  return p;
+}
+
+void SetBlob(CURL* c, CURLoption option, const std::string& pem) {
+  curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+  curl_easy_setopt(c, option, &blob);
+}
+
+void SetTls(CURL* c, const Options& o) {
+  if (!o.ca_file.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.ca_pem.empty()) SetBlob(c, CURLOPT_CAINFO_BLOB, o.ca_pem);
+  if (!o.client_cert_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, o.client_cert_file.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!o.client_cert_pem.empty()) {
+    SetBlob(c, CURLOPT_SSLCERT_BLOB, o.client_cert_pem);
+    curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!o.client_key_file.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLKEY, o.client_key_file.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (!o.client_key_pem.empty()) {
+    SetBlob(c, CURLOPT_SSLKEY_BLOB, o.client_key_pem);
+    curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (o.insecure_skip_verify) {
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+}
+
 // One call's state, shared with curl's callbacks.
 struct Transfer {
   const Request* req;
@@ -225,15 +275,35 @@ Result<Response> Client::Do(const Request& r) {
   Transfer t{&r, &resp, c, where};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
+  std::string connect_to;  // must outlive the transfer
+  std::unique_ptr<curl_slist, SlistDeleter> connect_to_list;
+  if (!options_.server_name.empty()) {
+    // Address the server by the certificate's name and tell curl where
+    // that name really is: SNI and verification use the name, the TCP
+    // connection goes to the URL's host and port.
+    VK_ASSIGN_OR_RETURN(UrlParts parts, SplitUrl(r.url));
+    connect_to = options_.server_name + ":" + parts.port + ":" + parts.host +
+                 ":" + parts.port;
+    connect_to_list.reset(curl_slist_append(nullptr, connect_to.c_str()));
+    VK_CHECK(connect_to_list != nullptr);
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, connect_to_list.get());
+    std::string renamed = parts.scheme + "://" + options_.server_name + ":" +
+                          parts.port + parts.rest;
+    curl_easy_setopt(c, CURLOPT_URL, renamed.c_str());  // curl copies it
+  }
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
-  if (!options_.ca_file.empty())
-    curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_file.c_str());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                   r.timeout_ms >= 0 ? r.timeout_ms : options_.timeout_ms);
+  if (options_.stall_timeout_s > 0) {
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.stall_bytes_per_s);
+  }
+  SetTls(c, options_);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);

@@ -31,12 +31,30 @@
 namespace vk::httpc {
 
 struct Options {
-  // PEM file of the CAs trusted for https; empty means the system store.
+  // CAs trusted for https: a PEM file and/or PEM text (both may be set);
+  // neither means the system store.
   std::string ca_file;
+  std::string ca_pem;
+  // Client certificate and key for mutual TLS, as files or as PEM text
+  // (text is handed to OpenSSL from memory, never written to disk).
+  std::string client_cert_file;
+  std::string client_key_file;
+  std::string client_cert_pem;
+  std::string client_key_pem;
+  // The name the server's certificate must carry (and SNI) when it differs
+  // from the URL's host, e.g. connecting to 127.0.0.1 or a pod IP. The
+  // request still goes to the URL's host and port.
+  std::string server_name;
+  bool insecure_skip_verify = false;
   long connect_timeout_ms = 5000;
   // Bound on a whole request, body transfer included; 0 means none (a
-  // snapshot stream may take as long as it takes).
+  // snapshot stream may take as long as it takes). Request::timeout_ms
+  // overrides it per request.
   long timeout_ms = 0;
+  // Stall detection: abort when fewer than `stall_bytes_per_s` bytes per
+  // second move (either way) for `stall_timeout_s` seconds; 0 disables.
+  long stall_timeout_s = 0;
+  long stall_bytes_per_s = 1;
 };
 
 struct Request {
@@ -59,6 +77,8 @@ struct Request {
   // up holding an error page. When null, every body is collected into
   // Response::body.
   ByteSink* response_sink = nullptr;
+  // Whole-request bound for this request; -1 means Options::timeout_ms.
+  long timeout_ms = -1;
   // Cap on what is collected into Response::body; a longer body fails the
   // request with kFailedPrecondition.
   size_t max_body = 64 << 20;

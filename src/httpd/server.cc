@@ -30,8 +30,8 @@
 #include <system_error>
 #include <thread>
 
+#include "base/byte_pipe.h"
 #include "base/strings.h"
-#include "httpd/pipe.h"
 
 namespace vk::httpd {
 namespace {

@@ -1,12 +1,41 @@
 #include "minivault/api.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "base/strings.h"
 #include "kv2/kv2.h"
 
 namespace vk::minivault {
 namespace {
+
+// Passes writes through, sleeping so that the average rate stays at or
+// below `rate` bytes per second (0: no limit). See set_snapshot_rate_limit.
+class RateLimitedSink : public ByteSink {
+ public:
+  RateLimitedSink(ByteSink* out, uint64_t rate) : out_(out), rate_(rate) {}
+  Status Write(ByteSpan data) override {
+    if (rate_ == 0) return out_->Write(data);
+    // Small slices, so the stream moves steadily rather than in bursts.
+    while (!data.empty()) {
+      size_t n = std::min<size_t>(data.size(), 16 << 10);
+      VK_RETURN_IF_ERROR(out_->Write(data.subspan(0, n)));
+      data = data.subspan(n);
+      sent_ += n;
+      auto due = start_ + std::chrono::microseconds(sent_ * 1000000 / rate_);
+      std::this_thread::sleep_until(due);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  ByteSink* out_;
+  uint64_t rate_;
+  uint64_t sent_ = 0;
+  std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+};
 
 std::optional<logical::Operation> MethodOperation(const httpd::Request& req,
                                                   const std::string& method) {
@@ -291,9 +320,10 @@ void Api::Snapshot(Call& c, Core::Access& access, bool force) {
     c.w->SetHeader("Content-Disposition", "attachment");
     c.w->SetHeader("Cache-Control", "no-store");
     httpd::ResponseSink sink(*c.w);
+    RateLimitedSink limited(&sink, snapshot_rate_);
     // A failure mid-stream cannot change the status; the client sees a
     // truncated archive without SHA256SUMS.sealed, as with Vault.
-    (void)WriteArchive(*snap.value(), access.kek(), sink);
+    (void)WriteArchive(*snap.value(), access.kek(), limited);
     return;
   }
   auto staged =

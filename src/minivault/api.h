@@ -29,6 +29,12 @@ class Api {
   explicit Api(Core* core, RaftHost* raft = nullptr)
       : core_(core), raft_(raft) {}
   void Handle(httpd::Request& req, httpd::ResponseWriter& w);
+  // Caps snapshot downloads at `bytes_per_second` (0: no cap). A test
+  // knob (--snapshot-rate-limit): it keeps a transfer running long enough
+  // to kill the server or its leadership in the middle of it.
+  void set_snapshot_rate_limit(uint64_t bytes_per_second) {
+    snapshot_rate_ = bytes_per_second;
+  }
 
  private:
   struct Call {
@@ -76,6 +82,7 @@ class Api {
 
   Core* core_;
   RaftHost* raft_;
+  uint64_t snapshot_rate_ = 0;
   // Join challenges handed out by this (active) node, by server id.
   struct PendingChallenge {
     std::string secret;

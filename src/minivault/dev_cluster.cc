@@ -44,6 +44,7 @@ struct Flags {
   std::string log_level = "info";
   int shares = 5;
   int threshold = 3;
+  std::string key_prefix = "vault";
   bool purge = false;
   bool json = false;
 };
@@ -358,7 +359,8 @@ Status StartNodes(const std::string& binary, const std::string& dir,
 
 // Initializes node1, stores the keys and token, unseals it, then joins and
 // unseals every other node.
-Status Bootstrap(const std::string& dir, Cluster& c) {
+Status Bootstrap(const std::string& dir, Cluster& c,
+                 const std::string& key_prefix) {
   // A joining node's unseal waits for the leader's answer: be patient.
   httpc::Client client({.connect_timeout_ms = 2000, .timeout_ms = 60000});
   Node& first = c.nodes[0];
@@ -388,6 +390,17 @@ Status Bootstrap(const std::string& dir, Cluster& c) {
   VK_RETURN_IF_ERROR(WriteFileAtomic(dir + "/unseal-keys", key_file, 0600));
   VK_RETURN_IF_ERROR(WriteFileAtomic(dir + "/root-token",
                                      j["root_token"].get<std::string>(), 0600));
+  // The same keys as a KubeVault unsealer names them, one file each: what
+  // `vaultkeep backup --key-dir DIR/keys --key-prefix P` escrows.
+  VK_RETURN_IF_ERROR(MakeDirs(dir + "/keys", 0700));
+  std::string named =
+      dir + "/keys/" + (key_prefix.empty() ? "" : key_prefix + "-");
+  VK_RETURN_IF_ERROR(WriteFileAtomic(
+      named + "root-token", j["root_token"].get<std::string>() + "\n", 0600));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    VK_RETURN_IF_ERROR(WriteFileAtomic(
+        named + "unseal-key-" + std::to_string(i), keys[i] + "\n", 0600));
+  }
   VK_RETURN_IF_ERROR(Unseal(client, first, keys, c.threshold));
   VK_RETURN_IF_ERROR(WaitHealth(client, first, {200}, "active"));
   for (size_t i = 1; i < c.nodes.size(); ++i) {
@@ -408,6 +421,10 @@ int RunUp(const Flags& f) {
   if (f.shares < 1 || f.shares > 255)
     return Usage("--shares must be between 1 and 255, got " +
                  std::to_string(f.shares));
+  if (f.key_prefix.find('/') != std::string::npos ||
+      (!f.key_prefix.empty() && f.key_prefix[0] == '.'))
+    return Usage("--key-prefix " + f.key_prefix +
+                 " cannot be part of a file name");
   if (f.threshold < 1 || f.threshold > f.shares)
     return Usage("--threshold must be between 1 and --shares (" +
                  std::to_string(f.shares) + "), got " +
@@ -428,7 +445,7 @@ int RunUp(const Flags& f) {
   c.shares = f.shares;
   c.threshold = f.threshold;
   Status s = StartNodes(binary, dir, f, c);
-  if (s.ok()) s = Bootstrap(dir, c);
+  if (s.ok()) s = Bootstrap(dir, c, f.key_prefix);
   if (!s.ok()) {
     StopChildren(c.nodes);
     Fail(s.message());
@@ -445,6 +462,8 @@ int RunUp(const Flags& f) {
   std::printf("unseal keys: %s/unseal-keys (%d shares, threshold %d)\n",
               dir.c_str(), c.shares, c.threshold);
   std::printf("root token:  %s/root-token\n", dir.c_str());
+  std::printf("key store:   %s/keys/ (%s-unseal-key-<i>, %s-root-token)\n",
+              dir.c_str(), f.key_prefix.c_str(), f.key_prefix.c_str());
   std::printf("logs:        %s/node<N>/server.log\n", dir.c_str());
   std::printf("status:      minivault dev-cluster status --dir %s\n",
               dir.c_str());
@@ -624,6 +643,10 @@ void AddDevClusterCommands(CLI::App& app, std::function<int()>* run) {
   up->add_option("--shares", f->shares, "Unseal key shares")
       ->capture_default_str();
   up->add_option("--threshold", f->threshold, "Unseal key threshold")
+      ->capture_default_str();
+  up->add_option("--key-prefix", f->key_prefix,
+                 "Prefix of the key files under DIR/keys/ (KubeVault's "
+                 "<prefix>-unseal-key-<i> naming)")
       ->capture_default_str();
   up->callback([f, run] { *run = [f] { return RunUp(*f); }; });
 

@@ -31,6 +31,7 @@ struct ServerFlags {
   std::string cluster_port_file;
   int tick_ms = 100;
   uint64_t compact_threshold = 8192;
+  uint64_t snapshot_rate_limit = 0;
 };
 
 bool SplitHostPort(const std::string& s, std::string* host, int* port) {
@@ -177,6 +178,7 @@ int RunServer(const ServerFlags& f) {
                                                copt);
   core_ptr.store(core.get());
   api = std::make_unique<vk::minivault::Api>(core.get(), raft.get());
+  api->set_snapshot_rate_limit(f.snapshot_rate_limit);
   raft_ptr.store(raft.get());
   api_ptr.store(api.get());
   if (!f.port_file.empty()) {
@@ -261,6 +263,9 @@ int main(int argc, char** argv) {
                    "Log entries kept before the raft log is compacted")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->capture_default_str();
+  server->add_option("--snapshot-rate-limit", f.snapshot_rate_limit,
+                     "Cap snapshot downloads at this many bytes per second "
+                     "(a test knob for interrupted transfers; 0: none)");
   auto* version = app.add_subcommand("version", "Print the version");
   std::function<int()> dev_cluster;
   vk::minivault::AddDevClusterCommands(app, &dev_cluster);

@@ -1,4 +1,4 @@
-#include "httpd/pipe.h"
+#include "base/byte_pipe.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,7 +6,7 @@
 
 #include "base/check.h"
 
-namespace vk::httpd {
+namespace vk {
 
 BytePipe::BytePipe(size_t capacity)
     : capacity_(std::max<size_t>(capacity, 1)) {}
@@ -78,4 +78,4 @@ size_t BytePipe::buffered() const {
   return size_;
 }
 
-}  // namespace vk::httpd
+}  // namespace vk

@@ -1,4 +1,4 @@
-#include "httpd/pipe.h"
+#include "base/byte_pipe.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-namespace vk::httpd {
+namespace vk {
 namespace {
 
 using namespace std::chrono_literals;
@@ -131,4 +131,4 @@ TEST(BytePipeTest, WriteAfterCloseWriteIsAnError) {
 }
 
 }  // namespace
-}  // namespace vk::httpd
+}  // namespace vk

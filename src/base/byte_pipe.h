@@ -1,10 +1,11 @@
 // BytePipe: a bounded, blocking byte pipe between one writer thread and one
-// reader thread. The HTTP server uses two per request: one carries the
+// reader thread. The HTTP server uses two per request (one carries the
 // upload from the connection thread to the handler, the other the streamed
-// response back. The bound is the backpressure: a writer blocks while the
+// response back); a live backup and a restore use one between the network
+// and the repository. The bound is the backpressure: a writer blocks while the
 // pipe is full, so neither side ever holds more than `capacity` bytes.
-#ifndef VAULTKEEP_HTTPD_PIPE_H_
-#define VAULTKEEP_HTTPD_PIPE_H_
+#ifndef VAULTKEEP_BASE_BYTE_PIPE_H_
+#define VAULTKEEP_BASE_BYTE_PIPE_H_
 
 #include <condition_variable>
 #include <cstddef>
@@ -14,7 +15,7 @@
 #include "base/byte_stream.h"
 #include "base/status.h"
 
-namespace vk::httpd {
+namespace vk {
 
 class BytePipe {
  public:
@@ -57,6 +58,6 @@ class BytePipe {
   Status error_;               // guarded
 };
 
-}  // namespace vk::httpd
+}  // namespace vk
 
-#endif  // VAULTKEEP_HTTPD_PIPE_H_
+#endif  // VAULTKEEP_BASE_BYTE_PIPE_H_

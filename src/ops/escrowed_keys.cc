@@ -1,0 +1,86 @@
+#include "ops/escrowed_keys.h"
+
+#include <map>
+
+#include "backup/blob_reader.h"
+#include "base/strings.h"
+#include "keystore/key_store.h"
+
+namespace vk::ops {
+
+bool ParseKeyName(const std::string& name, std::string* prefix, int* index,
+                  bool* is_root) {
+  auto split = [&](std::string_view tail) -> std::optional<std::string> {
+    if (name == tail) return std::string();
+    std::string dashed(1, '-');
+    dashed.append(tail);
+    if (name.size() > dashed.size() && name.ends_with(dashed))
+      return name.substr(0, name.size() - dashed.size());
+    return std::nullopt;
+  };
+  if (auto p = split("root-token")) {
+    *prefix = *p;
+    *is_root = true;
+    *index = -1;
+    return true;
+  }
+  size_t pos = name.rfind("unseal-key-");
+  if (pos == std::string::npos) return false;
+  std::string digits = name.substr(pos + 11);
+  if (digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  if (pos == 0) {
+    *prefix = "";
+  } else if (name[pos - 1] == '-') {
+    *prefix = name.substr(0, pos - 1);
+  } else {
+    return false;
+  }
+  *index = std::stoi(digits);
+  *is_root = false;
+  return true;
+}
+
+Result<EscrowedKeys> LoadEscrowedKeys(repo::Repository& repo,
+                                      const backup::VaultBackup& b) {
+  EscrowedKeys out;
+  std::map<int, std::string> by_index;
+  bool have_prefix = false;
+  for (const repo::Node& n : b.keys) {
+    std::string prefix;
+    int index = -1;
+    bool is_root = false;
+    if (!ParseKeyName(n.name, &prefix, &index, &is_root)) continue;
+    if (have_prefix && prefix != out.prefix) {
+      return Corruption("the backup holds keys of two prefixes (" +
+                        Quote(out.prefix) + " and " + Quote(prefix) + ")");
+    }
+    out.prefix = prefix;
+    have_prefix = true;
+    VK_ASSIGN_OR_RETURN(
+        std::string raw,
+        backup::LoadContent(repo,
+                            n.content.value_or(std::vector<Sha256Digest>{}),
+                            n.name, 64 << 10));
+    Result<std::string> value = keystore::DecodeValue(n.name, raw);
+    if (!value.ok()) return Corruption(value.status().message());
+    if (is_root) {
+      out.root_token = std::move(*value);
+    } else {
+      by_index[index] = std::move(*value);
+    }
+  }
+  int expect = 0;
+  for (auto& [i, v] : by_index) {
+    if (i != expect) {
+      return Corruption("the backup's unseal keys skip index " +
+                        std::to_string(expect));
+    }
+    out.unseal_keys.push_back(std::move(v));
+    ++expect;
+  }
+  return out;
+}
+
+}  // namespace vk::ops

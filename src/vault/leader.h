@@ -1,0 +1,48 @@
+// Finding the active node of a Vault cluster, the way a backup must: ask
+// sys/leader, then talk to the address the leader advertises and confirm
+// that node calls itself the leader (is_self). Never trust a load-balanced
+// address to land on the leader twice in a row.
+#ifndef VAULTKEEP_VAULT_LEADER_H_
+#define VAULTKEEP_VAULT_LEADER_H_
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "vault/client.h"
+
+namespace vk::vault {
+
+struct ActiveNode {
+  std::string addr;  // API address that answered is_self
+  LeaderInfo leader;
+  Health health;
+};
+
+struct FindOptions {
+  // How long to wait for a cluster that is reachable but not ready
+  // (sealed, uninitialized, electing). 0: one round, no waiting.
+  std::chrono::milliseconds wait{std::chrono::seconds(120)};
+  std::chrono::milliseconds poll{500};
+  // Called with a one-line reason each time a round fails and we wait
+  // (for the CLI's progress output); may be null.
+  std::function<void(const std::string&)> on_wait;
+};
+
+// Tries `addrs` in order: sys/leader on each reachable one; the advertised
+// leader_address (or the node itself when is_self) is then asked for
+// sys/leader and sys/health and must say is_self, initialized, unsealed and
+// not standby. Returns the first node that does. Errors:
+//  - kUnavailable when no address answered within `wait` (names each
+//    address and its last error);
+//  - kFailedPrecondition when nodes answered but none became active in time
+//    (says why: "sealed", "not initialized", "no leader", "ha disabled").
+Result<ActiveNode> FindActive(Client& client,
+                              const std::vector<std::string>& addrs,
+                              const FindOptions& options);
+
+}  // namespace vk::vault
+
+#endif  // VAULTKEEP_VAULT_LEADER_H_
