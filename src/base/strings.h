@@ -28,6 +28,13 @@ Result<std::string> Base64Decode(std::string_view in);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string AsciiLower(std::string_view s);
 
+// Go's strings.TrimSpace: ASCII white space off both ends (how restic reads
+// password files; how vaultkeep reads token, key and namespace files).
+std::string TrimSpace(std::string_view s);
+
+// The environment variable's value, "" when unset.
+std::string Getenv(const char* name);
+
 // The parts with `sep` between them.
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 

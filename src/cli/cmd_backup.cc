@@ -162,8 +162,16 @@ void PrintResult(const BackupOptions& o, const backup::ImportResult& r,
 
 Status RunLiveBackup(const BackupOptions& o) {
   VK_ASSIGN_OR_RETURN(backup::ImportOptions io, CommonImportOptions(o));
-  VK_ASSIGN_OR_RETURN(VaultSetup v,
-                      ResolveVault(o.vault, Purpose::kBackup, true));
+  Result<VaultSetup> resolved = ResolveVault(o.vault, Purpose::kBackup, true);
+  if (!resolved.ok()) {
+    // Without any Vault to talk to, the user may have meant a file backup.
+    return resolved.status().code() == StatusCode::kInvalidArgument
+               ? resolved.status().WithContext(
+                     "live backup (to store an existing .snap instead, use "
+                     "--snapshot-file)")
+               : resolved.status();
+  }
+  VaultSetup& v = *resolved;
   ops::LiveBackupOptions lo;
   lo.addrs = v.addrs;
   lo.find = v.find;

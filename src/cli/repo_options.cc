@@ -12,23 +12,6 @@
 namespace vk::cli {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-// Go's strings.TrimSpace, as restic applies it to password files.
-std::string TrimSpace(std::string s) {
-  auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-           c == '\f';
-  };
-  while (!s.empty() && space(s.back())) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && space(s[i])) ++i;
-  return s.substr(i);
-}
-
 Result<std::string> ReadPasswordFile(const std::string& path) {
   VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(path));
   auto text = ReadAllBounded(*file, 64 * 1024);
@@ -83,8 +66,8 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* o) {
 Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
                                                           bool create_dir) {
   std::string where = o.repo;
-  if (where.empty()) where = Env("VAULTKEEP_REPOSITORY");
-  if (where.empty()) where = Env("RESTIC_REPOSITORY");
+  if (where.empty()) where = Getenv("VAULTKEEP_REPOSITORY");
+  if (where.empty()) where = Getenv("RESTIC_REPOSITORY");
   if (where.empty()) {
     return InvalidArgument(
         "no repository given: use -r/--repo or set VAULTKEEP_REPOSITORY");
@@ -102,7 +85,7 @@ Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
 Result<std::string> ReadPassword(const RepoOptions& o, bool confirm) {
   if (!o.password_file.empty()) return ReadPasswordFile(o.password_file);
   if (const char* v = std::getenv("VAULTKEEP_PASSWORD")) return std::string(v);
-  if (std::string f = Env("RESTIC_PASSWORD_FILE"); !f.empty()) {
+  if (std::string f = Getenv("RESTIC_PASSWORD_FILE"); !f.empty()) {
     return ReadPasswordFile(f);
   }
   if (const char* v = std::getenv("RESTIC_PASSWORD")) return std::string(v);

@@ -9,17 +9,6 @@
 namespace vk::cli {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string Trimmed(std::string s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
 struct ObjectRef {
   std::string ns, name;
 };
@@ -171,8 +160,8 @@ Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
 
   // Addresses.
   std::vector<std::string> raw = f.addrs;
-  if (raw.empty() && !Env("VAULT_ADDR").empty())
-    raw.push_back(Env("VAULT_ADDR"));
+  if (raw.empty() && !Getenv("VAULT_ADDR").empty())
+    raw.push_back(Getenv("VAULT_ADDR"));
   if (raw.empty() && s.target) raw = s.target->addrs;
   if (raw.empty()) {
     return InvalidArgument(
@@ -187,19 +176,20 @@ Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
 
   // TLS.
   vault::TlsOptions& tls = s.client.tls;
-  tls.ca_file = !f.ca_cert.empty() ? f.ca_cert : Env("VAULT_CACERT");
+  tls.ca_file = !f.ca_cert.empty() ? f.ca_cert : Getenv("VAULT_CACERT");
   if (tls.ca_file.empty() && s.target) tls.ca_pem = s.target->ca_bundle_pem;
   tls.client_cert_file =
-      !f.client_cert.empty() ? f.client_cert : Env("VAULT_CLIENT_CERT");
+      !f.client_cert.empty() ? f.client_cert : Getenv("VAULT_CLIENT_CERT");
   tls.client_key_file =
-      !f.client_key.empty() ? f.client_key : Env("VAULT_CLIENT_KEY");
+      !f.client_key.empty() ? f.client_key : Getenv("VAULT_CLIENT_KEY");
   if (tls.client_cert_file.empty() != tls.client_key_file.empty())
     return InvalidArgument("a client certificate needs its key and vice versa");
-  tls.server_name = !f.tls_server_name.empty() ? f.tls_server_name
-                                               : Env("VAULT_TLS_SERVER_NAME");
+  tls.server_name = !f.tls_server_name.empty()
+                        ? f.tls_server_name
+                        : Getenv("VAULT_TLS_SERVER_NAME");
   if (tls.server_name.empty() && s.target)
     tls.server_name = s.target->tls_server_name;
-  std::string skip = Env("VAULT_SKIP_VERIFY");
+  std::string skip = Getenv("VAULT_SKIP_VERIFY");
   tls.insecure_skip_verify =
       f.tls_skip_verify || (!skip.empty() && skip != "0" && skip != "false") ||
       (s.target && s.target->insecure_skip_verify);
@@ -210,11 +200,11 @@ Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
   // Token.
   if (!f.token_file.empty()) {
     VK_ASSIGN_OR_RETURN(std::string t, ReadSmallFile(f.token_file, 64 << 10));
-    s.token = Trimmed(std::move(t));
+    s.token = TrimSpace(std::move(t));
     if (s.token.empty())
       return InvalidArgument("token file " + f.token_file + " is empty");
-  } else if (!Env("VAULT_TOKEN").empty()) {
-    s.token = Trimmed(Env("VAULT_TOKEN"));
+  } else if (!Getenv("VAULT_TOKEN").empty()) {
+    s.token = TrimSpace(Getenv("VAULT_TOKEN"));
   } else if (s.target && !s.target->backup_token_secret.empty()) {
     VK_ASSIGN_OR_RETURN(k8s::Client * c, kube.Get());
     Result<std::map<std::string, std::string>> data =
@@ -223,12 +213,12 @@ Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
       return data.status().WithContext("the AppBinding's backup token Secret");
     }
     auto it = data->find("token");
-    if (it == data->end() || Trimmed(it->second).empty()) {
+    if (it == data->end() || TrimSpace(it->second).empty()) {
       return InvalidArgument("Secret " + s.target->ns + "/" +
                              s.target->backup_token_secret +
                              " has no \"token\" key");
     }
-    s.token = Trimmed(it->second);
+    s.token = TrimSpace(it->second);
   }
   if (s.token.empty() && need_token) {
     return InvalidArgument(

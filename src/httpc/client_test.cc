@@ -14,25 +14,12 @@
 #include <string>
 #include <thread>
 
+#include "base/pseudo_random.h"
 #include "base/strings.h"
 #include "httpd/server.h"
 
 namespace vk::httpc {
 namespace {
-
-// Deterministic pseudo-random bytes (xorshift), so a test can regenerate
-// what it sent or expects.
-std::string PseudoRandom(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed | 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<char>(x >> 24);
-  }
-  return out;
-}
 
 // Hands out `data` in reads of irregular sizes (1 byte to 100 KiB), as a
 // compressor or file would; optionally fails after `fail_after` bytes.
@@ -76,14 +63,8 @@ class TestSink : public ByteSink {
 };
 
 std::string ReadBody(httpd::Request& req) {
-  std::string body;
-  uint8_t buf[32 << 10];
-  while (true) {
-    auto n = req.body().Read(MutableByteSpan(buf, sizeof(buf)));
-    if (!n.ok() || n.value() == 0) break;
-    body.append(reinterpret_cast<const char*>(buf), n.value());
-  }
-  return body;
+  auto body = ReadAllBounded(req.body(), size_t{1} << 30);
+  return body.ok() ? *body : std::string();
 }
 
 // A port nothing listens on: bound, then released.

@@ -4,24 +4,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "base/strings.h"
 #include "env/file.h"
 
 namespace vk::k8s {
 namespace {
-
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string TrimNewlines(std::string s) {
-  while (!s.empty() &&
-         (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -30,14 +19,16 @@ bool Exists(const std::string& path) {
 
 // Finds the entry named `name` in a kubeconfig list (clusters, users,
 // contexts) and returns its inner map (cluster, user, context).
-YAML::Node Named(const YAML::Node& list, const std::string& name,
-                 const char* inner) {
-  if (!list || !list.IsSequence()) return YAML::Node();
+std::optional<YAML::Node> Named(const YAML::Node& list, const std::string& name,
+                                const char* inner) {
+  if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& item : list) {
-    if (item["name"] && item["name"].as<std::string>() == name)
+    if (item.IsMap() && item["name"] && item["name"].IsScalar() &&
+        item["name"].as<std::string>() == name && item[inner] &&
+        item[inner].IsMap())
       return item[inner];
   }
-  return YAML::Node();
+  return std::nullopt;
 }
 
 std::string Str(const YAML::Node& m, const char* key) {
@@ -67,8 +58,8 @@ Result<std::string> PemFrom(const YAML::Node& m, const std::string& key,
 }  // namespace
 
 Result<ClusterConfig> InClusterConfig(const std::string& sa_dir) {
-  std::string host = Env("KUBERNETES_SERVICE_HOST");
-  std::string port = Env("KUBERNETES_SERVICE_PORT");
+  std::string host = Getenv("KUBERNETES_SERVICE_HOST");
+  std::string port = Getenv("KUBERNETES_SERVICE_PORT");
   if (host.empty() || port.empty()) {
     return FailedPrecondition(
         "not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST/PORT are "
@@ -79,14 +70,14 @@ Result<ClusterConfig> InClusterConfig(const std::string& sa_dir) {
   c.server = "https://" + host + ":" + port;
   VK_ASSIGN_OR_RETURN(std::string token,
                       ReadSmallFile(sa_dir + "/token", 64 << 10));
-  c.token = TrimNewlines(std::move(token));
+  c.token = TrimSpace(std::move(token));
   if (Exists(sa_dir + "/ca.crt")) {
     VK_ASSIGN_OR_RETURN(c.ca_pem, ReadSmallFile(sa_dir + "/ca.crt", 1 << 20));
   }
   if (Exists(sa_dir + "/namespace")) {
     VK_ASSIGN_OR_RETURN(std::string ns,
                         ReadSmallFile(sa_dir + "/namespace", 4096));
-    c.ns = TrimNewlines(std::move(ns));
+    c.ns = TrimSpace(std::move(ns));
   }
   if (c.ns.empty()) c.ns = "default";
   return c;
@@ -105,15 +96,20 @@ Result<ClusterConfig> LoadKubeconfig(const std::string& path,
         context.empty() ? Str(root, "current-context") : context;
     if (ctx_name.empty())
       return InvalidArgument(path + ": no current-context; give --context");
-    YAML::Node ctx = Named(root["contexts"], ctx_name, "context");
-    if (!ctx) return InvalidArgument(path + ": no context " + Quote(ctx_name));
+    std::optional<YAML::Node> ctx_node =
+        Named(root["contexts"], ctx_name, "context");
+    if (!ctx_node)
+      return InvalidArgument(path + ": no context " + Quote(ctx_name));
+    const YAML::Node& ctx = *ctx_node;
     std::string cluster_name = Str(ctx, "cluster");
     std::string user_name = Str(ctx, "user");
-    YAML::Node cluster = Named(root["clusters"], cluster_name, "cluster");
-    if (!cluster)
+    std::optional<YAML::Node> cluster_node =
+        Named(root["clusters"], cluster_name, "cluster");
+    if (!cluster_node)
       return InvalidArgument(path + ": context " + Quote(ctx_name) +
                              " names cluster " + Quote(cluster_name) +
                              ", which is not defined");
+    const YAML::Node& cluster = *cluster_node;
     ClusterConfig c;
     c.server = Str(cluster, "server");
     if (c.server.empty())
@@ -123,8 +119,10 @@ Result<ClusterConfig> LoadKubeconfig(const std::string& path,
                         PemFrom(cluster, "certificate-authority", dir));
     c.insecure_skip_verify = Str(cluster, "insecure-skip-tls-verify") == "true";
     c.tls_server_name = Str(cluster, "tls-server-name");
-    YAML::Node user = Named(root["users"], user_name, "user");
-    if (user && user.IsMap()) {
+    std::optional<YAML::Node> user_node =
+        Named(root["users"], user_name, "user");
+    if (user_node) {
+      const YAML::Node& user = *user_node;
       if (user["exec"] || user["auth-provider"]) {
         return InvalidArgument(
             path + ": user " + Quote(user_name) +
@@ -136,7 +134,7 @@ Result<ClusterConfig> LoadKubeconfig(const std::string& path,
       if (c.token.empty() && !token_file.empty()) {
         VK_ASSIGN_OR_RETURN(std::string t,
                             ReadSmallFile(Resolve(dir, token_file), 64 << 10));
-        c.token = TrimNewlines(std::move(t));
+        c.token = TrimSpace(std::move(t));
       }
       VK_ASSIGN_OR_RETURN(c.client_cert_pem,
                           PemFrom(user, "client-certificate", dir));
@@ -159,14 +157,14 @@ Result<ClusterConfig> LoadKubeconfig(const std::string& path,
 Result<ClusterConfig> DefaultConfig(const std::string& kubeconfig_flag,
                                     const std::string& context) {
   if (!kubeconfig_flag.empty()) return LoadKubeconfig(kubeconfig_flag, context);
-  std::string env = Env("KUBECONFIG");
+  std::string env = Getenv("KUBECONFIG");
   if (!env.empty()) {
     std::string first = env.substr(0, env.find(':'));
     return LoadKubeconfig(first, context);
   }
-  if (!Env("KUBERNETES_SERVICE_HOST").empty() && context.empty())
+  if (!Getenv("KUBERNETES_SERVICE_HOST").empty() && context.empty())
     return InClusterConfig();
-  std::string home = Env("HOME");
+  std::string home = Getenv("HOME");
   if (!home.empty() && Exists(home + "/.kube/config"))
     return LoadKubeconfig(home + "/.kube/config", context);
   return FailedPrecondition(

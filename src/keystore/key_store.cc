@@ -34,9 +34,7 @@ Status ValidatePrefix(const std::string& prefix) {
 
 Result<std::string> DecodeValue(const std::string& name,
                                 const std::string& raw) {
-  size_t b = raw.find_first_not_of(" \t\r\n");
-  size_t e = raw.find_last_not_of(" \t\r\n");
-  std::string v = b == std::string::npos ? "" : raw.substr(b, e - b + 1);
+  std::string v = TrimSpace(raw);
   if (!v.empty() && v.front() == '"') {
     auto j = nlohmann::json::parse(v, nullptr, /*allow_exceptions=*/false);
     if (!j.is_string()) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "base/pseudo_random.h"
 #include "vault/fake_vault.h"
 
 namespace vk::vault {
@@ -17,18 +18,6 @@ namespace {
 using testing::FakeVault;
 
 constexpr char kToken[] = "hvs.CAESIsecret-token-0123456789";
-
-std::string PseudoRandom(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed | 1;
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    out[i] = static_cast<char>(x >> 24);
-  }
-  return out;
-}
 
 // Fast retries, so retry tests take milliseconds.
 ClientOptions FastOptions() {

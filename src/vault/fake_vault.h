@@ -78,14 +78,8 @@ class FakeVault {
   }
 
   static std::string ReadBody(httpd::Request& req) {
-    std::string body;
-    uint8_t buf[32 << 10];
-    while (true) {
-      auto n = req.body().Read(MutableByteSpan(buf, sizeof(buf)));
-      if (!n.ok() || n.value() == 0) break;
-      body.append(reinterpret_cast<const char*>(buf), n.value());
-    }
-    return body;
+    auto body = ReadAllBounded(req.body(), size_t{1} << 30);
+    return body.ok() ? *body : std::string();
   }
 
  private:

@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import vk_util  # noqa: E402
 from live import (POLICY_DIR, LiveTestCase, key_names,  # noqa: E402
                   write_secret_file)
-from minivault import require_minivault  # noqa: E402
+from minivault import (MiniVault, make_self_signed_cert,  # noqa: E402
+                       require_minivault)
 
 
 def setUpModule():
@@ -136,6 +137,14 @@ class BackupTest(LiveTestCase):
         self.assertIn("permission denied", err)
         self.assertNotIn(token, err)
         self.assertEqual(self.get(c, "app/db"), {"password": "two"})
+        # The restore policy from deploy/vault-policies/ is enough.
+        rtoken = self.policy_token(
+            c, "vaultkeep-restore",
+            os.path.join(POLICY_DIR, "vaultkeep-restore.hcl"))
+        rf = write_secret_file(os.path.join(self.tmp, "restore-token"),
+                               rtoken)
+        self.ok(self.restore(c, token_file=rf))
+        self.assertEqual(self.get(c, "app/db"), {"password": "one"})
 
     def test_wrong_token_is_refused_and_records_nothing(self):
         c = self.cluster(1)
@@ -173,6 +182,35 @@ class BackupTest(LiveTestCase):
         err = self.failed(r)
         self.assertIn("password", err.lower())
         self.assert_nothing_recorded()
+
+    def test_tls_ca_and_server_name(self):
+        cert, key = make_self_signed_cert(self.tmp)
+        mv = self.server(tls=(cert, key), node_id="tls1")
+        keys, root = mv.setup(shares=3, threshold=2)
+        kd = os.path.join(self.tmp, "tls-keys")
+        os.mkdir(kd, 0o700)
+        for name, value in zip(key_names("p", 3), [root] + keys):
+            write_secret_file(os.path.join(kd, name), value)
+        tf = write_secret_file(os.path.join(self.tmp, "tls-token"), root)
+        base = ["backup", "--repo", self.repo, "--password-file", self.pwfile,
+                "--token-file", tf, "--key-dir", kd, "--key-prefix", "p",
+                "--wait", "0"]
+        # Unknown CA: refused (the system store does not know it).
+        err = self.failed(vk_util.vk(*base, "--vault-addr", mv.addr), 4)
+        self.assertIn("certificate", err.lower())
+        # With the CA: works.
+        self.ok(vk_util.vk(*base, "--vault-addr", mv.addr, "--ca-cert", cert))
+        # The certificate names localhost and 127.0.0.1: verifying against
+        # another name fails; against localhost (while connecting to
+        # 127.0.0.1) it works, and VAULT_CACERT stands in for --ca-cert.
+        env = vk_util.clean_env(VAULT_CACERT=cert)
+        err = self.failed(vk_util.vk(*base, "--vault-addr", mv.addr,
+                                     "--tls-server-name", "vault.example",
+                                     env=env), 4)
+        self.assertIn("vault.example", err)
+        self.ok(vk_util.vk(*base, "--vault-addr", mv.addr,
+                           "--tls-server-name", "localhost", env=env))
+        self.assertEqual(len(self.snapshots()), 2)
 
     def test_unreachable_cluster(self):
         r = vk_util.vk("backup", "--repo", self.repo, "--password-file",
