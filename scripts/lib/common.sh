@@ -8,7 +8,8 @@ VK_PACKAGES=(
   cmake ninja-build g++ pkg-config
   libssl-dev zlib1g-dev libisal-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
-  liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-cpp-dev python3-hvac
+  liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-cpp-dev libpugixml-dev
+  python3-hvac awscli
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 gzip coreutils restic curl
 )
@@ -34,6 +35,18 @@ vk_install() {
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq >/dev/null
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The S3 test server (the s3rver npm package, pinned by
+# tests/s3/package-lock.json) into tests/s3/node_modules. Node.js and npm
+# come from Debian unless some other package already provides them.
+vk_install_s3rver() {
+  command -v npm >/dev/null 2>&1 || vk_install nodejs npm
+  local dir="$VK_ROOT/tests/s3"
+  if [ ! -x "$dir/node_modules/.bin/s3rver" ]; then
+    vk_log "installing s3rver (npm)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 }
 
 # vk_build DIR [cmake args...]: configure (once) and build into DIR.

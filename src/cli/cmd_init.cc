@@ -18,8 +18,8 @@ struct InitOptions {
 };
 
 Status RunInit(const InitOptions& o) {
-  // Check the location and the password before creating any directory.
-  VK_RETURN_IF_ERROR(OpenRepoStorage(o.repo, false).status());
+  // Check the location and the password before creating anything.
+  VK_RETURN_IF_ERROR(CheckRepoLocation(o.repo));
   VK_ASSIGN_OR_RETURN(std::string password, ReadPassword(o.repo, true));
   if (password.empty()) {
     return InvalidArgument("an empty password is not allowed");

@@ -8,6 +8,7 @@
 
 #include "base/strings.h"
 #include "env/file.h"
+#include "s3/s3_storage.h"
 
 namespace vk::cli {
 namespace {
@@ -55,16 +56,32 @@ Result<std::string> Prompt(const char* question) {
 
 void AddRepoOptions(CLI::App* cmd, RepoOptions* o) {
   cmd->add_option("-r,--repo", o->repo,
-                  "Repository: a directory, or local:DIR (default: "
+                  "Repository: a directory, local:DIR, or "
+                  "s3:[https://]host[:port]/bucket[/prefix] (default: "
                   "$VAULTKEEP_REPOSITORY, then $RESTIC_REPOSITORY)");
+  // restic's -o, except where a command already uses it (dump -o FILE).
+  const char* names =
+      cmd->get_option_no_throw("-o") ? "--option" : "-o,--option";
+  cmd->add_option(names, o->s3.extended,
+                  "Set an extended option key=value (repeatable): "
+                  "s3.region, s3.bucket-lookup=auto|dns|path, "
+                  "s3.connections, s3.part-size, s3.multipart-threshold, "
+                  "s3.stall-timeout");
+  cmd->add_option("--cacert", o->s3.cacert,
+                  "Trust the CA certificates in this PEM file for an "
+                  "https S3 endpoint (as restic's --cacert)");
+  cmd->add_flag("--insecure-tls", o->s3.insecure_tls,
+                "Do not verify the S3 endpoint's TLS certificate");
   cmd->add_option("--password-file", o->password_file,
                   "Read the repository password from this file (default: "
                   "$VAULTKEEP_PASSWORD, $RESTIC_PASSWORD_FILE, "
                   "$RESTIC_PASSWORD, or a prompt)");
 }
 
-Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
-                                                          bool create_dir) {
+namespace {
+
+// The repository string from the flag or the environment.
+Result<std::string> Where(const RepoOptions& o) {
   std::string where = o.repo;
   if (where.empty()) where = Getenv("VAULTKEEP_REPOSITORY");
   if (where.empty()) where = Getenv("RESTIC_REPOSITORY");
@@ -72,13 +89,37 @@ Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
     return InvalidArgument(
         "no repository given: use -r/--repo or set VAULTKEEP_REPOSITORY");
   }
+  if (s3::IsS3Url(where)) return where;
   if (where.rfind("local:", 0) == 0) where = where.substr(6);
   size_t colon = where.find(':');
   if (colon != std::string::npos && where.find('/') > colon) {
     return InvalidArgument("repository type \"" + where.substr(0, colon) +
-                           "\" is not supported yet (local directories only)");
+                           "\" is not supported (local directories and s3: "
+                           "only)");
   }
-  if (create_dir) VK_RETURN_IF_ERROR(MakeDirs(where, 0700));
+  return where;
+}
+
+}  // namespace
+
+Status CheckRepoLocation(const RepoOptions& o) {
+  VK_ASSIGN_OR_RETURN(std::string where, Where(o));
+  bool s3 = s3::IsS3Url(where);
+  VK_RETURN_IF_ERROR(CheckExtendedOptions(o.s3.extended, s3));
+  if (s3) VK_RETURN_IF_ERROR(S3OptionsFor(where, o.s3).status());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
+                                                          bool create) {
+  VK_ASSIGN_OR_RETURN(std::string where, Where(o));
+  bool s3 = s3::IsS3Url(where);
+  VK_RETURN_IF_ERROR(CheckExtendedOptions(o.s3.extended, s3));
+  if (s3) {
+    VK_ASSIGN_OR_RETURN(s3::S3Options so, S3OptionsFor(where, o.s3));
+    return s3::OpenS3Storage(std::move(so), create);
+  }
+  if (create) VK_RETURN_IF_ERROR(MakeDirs(where, 0700));
   return storage::NewLocalStorage(where);
 }
 

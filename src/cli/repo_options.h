@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/s3_options.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
 #include "storage/storage.h"
@@ -19,14 +20,20 @@ namespace vk::cli {
 struct RepoOptions {
   std::string repo;
   std::string password_file;
+  S3Flags s3;  // -o, --cacert, --insecure-tls
 };
 
 void AddRepoOptions(CLI::App* cmd, RepoOptions* o);
 
-// Resolves the location and builds its Storage. `create_dir` makes a local
-// directory (for init).
+// Resolves the location and builds its Storage: a local directory, or an
+// S3 bucket (s3:...). `create` makes the local directory or the bucket
+// (for init); without it the location must exist.
 Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
-                                                          bool create_dir);
+                                                          bool create);
+
+// Checks the location's syntax, options and credentials without touching
+// the disk or the network (init does this before asking for a password).
+Status CheckRepoLocation(const RepoOptions& o);
 
 // `confirm` asks twice on a terminal (for a new repository).
 Result<std::string> ReadPassword(const RepoOptions& o, bool confirm);

@@ -127,6 +127,7 @@ struct Transfer {
   Status error;          // set by a callback; wins over curl's code
   size_t body_pos = 0;   // next byte of req->body to send
   int64_t uploaded = 0;  // bytes taken from req->body_source
+  bool headers_seen = false;  // on_headers has been called
 };
 
 std::string Trim(std::string_view s) {
@@ -163,6 +164,14 @@ size_t OnBody(char* data, size_t size, size_t n, void* ud) {
   curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
   ByteSpan chunk(reinterpret_cast<const uint8_t*>(data), len);
   if (t->req->response_sink != nullptr && code / 100 == 2) {
+    if (t->req->on_headers && !t->headers_seen) {
+      t->headers_seen = true;
+      t->resp->status = static_cast<int>(code);
+      if (Status s = t->req->on_headers(*t->resp); !s.ok()) {
+        t->error = std::move(s);
+        return 0;
+      }
+    }
     Status s = t->req->response_sink->Write(chunk);
     if (!s.ok()) {
       t->error = std::move(s);

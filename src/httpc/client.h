@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,17 @@ struct Options {
   long stall_bytes_per_s = 1;
 };
 
+struct Response {
+  int status = 0;
+  // In arrival order, names lower-cased, values without surrounding
+  // whitespace. Only the final response's headers (not a 100 Continue's).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // First value of header `name`, compared case-insensitively.
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
 struct Request {
   std::string method = "GET";
   std::string url;  // full URL, http:// or https://
@@ -77,6 +89,12 @@ struct Request {
   // up holding an error page. When null, every body is collected into
   // Response::body.
   ByteSink* response_sink = nullptr;
+  // Called once with the status and headers of a 2xx response before the
+  // first byte of its body reaches response_sink (not at all for an empty
+  // body). An error from it aborts the transfer and is returned by Do: the
+  // caller can refuse a body (a wrong Content-Range, say) before the sink
+  // sees any of it.
+  std::function<Status(const Response&)> on_headers;
   // Whole-request bound for this request; -1 means Options::timeout_ms.
   long timeout_ms = -1;
   // Cap on what is collected into Response::body; a longer body fails the
@@ -84,16 +102,6 @@ struct Request {
   size_t max_body = 64 << 20;
 };
 
-struct Response {
-  int status = 0;
-  // In arrival order, names lower-cased, values without surrounding
-  // whitespace. Only the final response's headers (not a 100 Continue's).
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-
-  // First value of header `name`, compared case-insensitively.
-  std::optional<std::string> Header(std::string_view name) const;
-};
 
 class Client {
  public:

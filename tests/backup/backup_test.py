@@ -17,19 +17,10 @@ import tarfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from vk_util import (PW, RepoTestCase, clean_env, flip,  # noqa: E402
+from vk_util import (PW, RepoTestCase, clean_env, entries, flip,  # noqa: E402
                      gen_snapshot, read, repo_files, restic, vk)
 
 ENV = clean_env(VAULTKEEP_PASSWORD=PW)
-
-
-def entries(snap_path):
-    """{name: bytes} of a .snap's tar entries, via Python's own readers."""
-    out = {}
-    with tarfile.open(snap_path, "r:gz") as t:
-        for m in t.getmembers():
-            out[m.name] = t.extractfile(m).read()
-    return out
 
 
 class BackupTest(RepoTestCase):

@@ -37,10 +37,15 @@ class LiveTestCase(MiniVaultTestCase):
         super().setUp()
         self.tmp = tempfile.mkdtemp(prefix="vk-live-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.repo = os.path.join(self.tmp, "repo")
+        self.repo = self.repo_location()
         self.pwfile = write_secret_file(os.path.join(self.tmp, "pw"), PW)
         r = vk("init", "--repo", self.repo, "--password-file", self.pwfile)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
+
+    def repo_location(self):
+        """Where the test's repository goes; a subclass may return an s3:
+        URL (with the credentials in os.environ)."""
+        return os.path.join(self.tmp, "repo")
 
     def cluster(self, n=3, name="a", prefix=PREFIX, shares=5, threshold=3,
                 extra_args=()):

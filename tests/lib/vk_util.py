@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import unittest
 
@@ -49,6 +50,15 @@ def gen_snapshot(out, *args):
                        capture_output=True, timeout=300)
     if r.returncode != 0:
         raise RuntimeError(r.stderr.decode())
+    return out
+
+
+def entries(snap_path):
+    """{name: bytes} of a .snap's tar entries, via Python's own readers."""
+    out = {}
+    with tarfile.open(snap_path, "r:gz") as t:
+        for m in t.getmembers():
+            out[m.name] = t.extractfile(m).read()
     return out
 
 

@@ -135,7 +135,7 @@ class ResticInteropTest(unittest.TestCase):
         self.assertIn(b"unknown object type", r.stderr)
         r = vk("init", "-r", "sftp:host:/x", env=clean_env(VAULTKEEP_PASSWORD=PW))
         self.assertEqual(r.returncode, 2)
-        self.assertIn(b"not supported yet", r.stderr)
+        self.assertIn(b"is not supported", r.stderr)
         r = vk("init", "-r", self.path("empty-pw"),
                env=clean_env(VAULTKEEP_PASSWORD=""))
         self.assertEqual(r.returncode, 2)
