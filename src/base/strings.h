@@ -36,6 +36,11 @@ std::string TrimSpace(std::string_view s);
 std::string Getenv(const char* name);
 
 // The parts with `sep` between them.
+// RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - . _ ~)
+// stay, every other byte becomes %XX in uppercase hex, as URL query values
+// and AWS Signature V4 want it; "/" stays too when keep_slash is set (paths).
+std::string PercentEncode(std::string_view s, bool keep_slash = false);
+
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
 }  // namespace vk

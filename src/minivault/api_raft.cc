@@ -10,7 +10,6 @@
 // unseal and join are always answered by the node itself.
 #include <openssl/crypto.h>
 
-#include <cctype>
 
 #include "barrier/seal_config.h"
 #include "base/strings.h"
@@ -25,21 +24,6 @@ namespace {
 constexpr const char* kForwardHeaders[] = {
     "X-Vault-Token",   "Authorization",    "Content-Type",
     "X-Vault-Request", "X-Vault-Wrap-TTL", "X-Vault-Namespace"};
-
-std::string PercentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
 
 std::string QueryString(const httpd::Request& req) {
   std::string q;

@@ -41,23 +41,56 @@ Result<std::string> UploadPart(S3Client& c, const std::string& key,
   return etag;
 }
 
+// Whether `key` holds an object of `size` bytes.
+bool Landed(S3Client& c, const std::string& key, uint64_t size) {
+  S3Request head{.method = "HEAD", .key = key};
+  Result<httpc::Response> h = c.Do(head);
+  return h.ok() && h->status == 200 &&
+         h->Header("content-length") == std::to_string(size);
+}
+
+// Completes the upload, trying as often as the retry policy allows. When a
+// try's answer is lost, the next one meets an upload that no longer exists
+// (AWS: 404 NoSuchUpload; some stores: a 500): so before each retry the
+// object is looked up, and one of our size means the earlier try landed.
 Status Complete(S3Client& c, const std::string& key,
                 const std::string& upload_id,
-                const std::vector<std::string>& etags,
-                const Headers& headers) {
+                const std::vector<std::string>& etags, const Headers& headers,
+                uint64_t size) {
   std::string body = CompleteMultipartBody(etags);
-  S3Request r{.method = "POST", .key = key, .query = {{"uploadId", upload_id}}};
-  r.headers = headers;
-  r.headers.emplace_back("Content-Type", "application/xml");
-  r.body = AsBytes(body);
-  r.has_body = true;
-  VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(r));
-  // S3 may answer 200 and report a failure in the body, having kept the
-  // connection alive while it assembled the parts.
-  ErrorDoc e = ParseError(resp.body);
-  if (Ok2xx(resp) && e.code.empty()) return Status::Ok();
-  if (Ok2xx(resp)) resp.status = e.code == "InternalError" ? 500 : 400;
-  return c.ErrorFor(r, resp);
+  const int attempts = c.options().retry.attempts;
+  Status last;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    if (attempt > 1) {
+      if (Landed(c, key, size)) return Status::Ok();
+      std::this_thread::sleep_for(c.Backoff(attempt - 1));
+    }
+    S3Request r{.method = "POST", .key = key,
+                .query = {{"uploadId", upload_id}}};
+    r.headers = headers;
+    r.headers.emplace_back("Content-Type", "application/xml");
+    r.body = AsBytes(body);
+    r.has_body = true;
+    r.max_attempts = 1;
+    Result<httpc::Response> resp = c.Do(r);
+    if (!resp.ok()) {
+      if (resp.status().code() != StatusCode::kUnavailable)
+        return resp.status();
+      last = resp.status();
+      continue;
+    }
+    // S3 may answer 200 and report a failure in the body, having kept the
+    // connection alive while it assembled the parts.
+    ErrorDoc e = ParseError(resp->body);
+    if (Ok2xx(*resp) && e.code.empty()) return Status::Ok();
+    if (Ok2xx(*resp)) resp->status = e.code == "InternalError" ? 500 : 400;
+    r.attempts = attempt;  // for ErrorFor's "gave up after N attempts"
+    last = c.ErrorFor(r, *resp);
+    bool again = IsRetryable(*resp) || (resp->status == 404 && attempt > 1);
+    if (!again || attempt == attempts) return last;
+  }
+  return Unavailable(last.message() + " (gave up after " +
+                     std::to_string(attempts) + " attempts)");
 }
 
 Status Abort(S3Client& c, const std::string& key,
@@ -106,7 +139,7 @@ Status PutMultipart(S3Client& c, const std::string& key, ByteSpan data,
 
   Status st = failed.load() ? first_error
                             : Complete(c, key, upload_id, etags,
-                                       complete_headers);
+                                       complete_headers, data.size());
   if (st.ok()) return st;
   Status aborted = Abort(c, key, upload_id);
   if (!aborted.ok()) {

@@ -35,7 +35,7 @@ S3Client::Target S3Client::TargetFor(const S3Request& r) const {
   const Location& l = o_.location;
   Target t;
   std::string object =
-      r.bucket_level ? "" : UriEncode(FullKey(l, r.key), true);
+      r.bucket_level ? "" : PercentEncode(FullKey(l, r.key), true);
   if (path_style_) {
     t.host = l.endpoint;
     t.path = "/" + l.bucket + (r.bucket_level ? "" : "/" + object);
@@ -80,9 +80,9 @@ void S3Client::Give(std::unique_ptr<httpc::Client> c) {
   freed_.notify_one();
 }
 
-std::chrono::milliseconds S3Client::Backoff(int attempt) const {
+std::chrono::milliseconds S3Client::Backoff(int n) const {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  int64_t cap = o_.retry.initial.count() << std::min(attempt - 1, 20);
+  int64_t cap = o_.retry.initial.count() << std::min(n - 1, 20);
   cap = std::min<int64_t>(cap, o_.retry.max.count());
   return std::chrono::milliseconds(
       std::uniform_int_distribution<int64_t>(cap / 4, cap)(rng));
@@ -95,7 +95,8 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
   r.attempts = 0;
   r.delivered = 0;
   Status last;
-  for (int attempt = 1; attempt <= o_.retry.attempts; ++attempt) {
+  const int max = r.max_attempts > 0 ? r.max_attempts : o_.retry.attempts;
+  for (int attempt = 1; attempt <= max; ++attempt) {
     if (attempt > 1) std::this_thread::sleep_for(Backoff(attempt - 1));
     r.attempts = attempt;
     SigningRequest sr{r.method, target.host, target.path, r.query, r.headers,
@@ -123,7 +124,7 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
     r.delivered += counting.count();
 
     if (resp.ok()) {
-      if (!IsRetryable(*resp) || attempt == o_.retry.attempts) return resp;
+      if (!IsRetryable(*resp) || attempt == max) return resp;
       last = ErrorFor(r, *resp);
       continue;
     }
@@ -133,6 +134,7 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
     }
     last = resp.status();
   }
+  if (max == 1) return last;  // the caller counts its own tries
   return Unavailable(last.message() + " (gave up after " +
                      std::to_string(r.attempts) + " attempts)");
 }

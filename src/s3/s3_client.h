@@ -64,6 +64,10 @@ struct S3Request {
   bool has_body = false;
   ByteSink* sink = nullptr;  // receives 2xx bodies; else Response::body
   std::function<Status(const httpc::Response&)> on_headers;
+  // Tries for this request; 0 means RetryPolicy::attempts. A caller that
+  // must look around between tries (did the last one land?) sets 1 and
+  // loops itself, waiting Backoff(n) in between.
+  int max_attempts = 0;
 
   // Filled in by Do: tries made, and bytes that reached `sink`.
   int attempts = 0;
@@ -88,6 +92,9 @@ class S3Client {
   // "<METHOD> s3:scheme://endpoint/bucket/prefix/key", for messages.
   std::string Describe(const S3Request& r) const;
 
+  // The wait before try n+1: exponential, capped, with jitter.
+  std::chrono::milliseconds Backoff(int n) const;
+
  private:
   struct Target {
     std::string url, host, path;
@@ -95,7 +102,6 @@ class S3Client {
   Target TargetFor(const S3Request& r) const;
   std::unique_ptr<httpc::Client> Take();
   void Give(std::unique_ptr<httpc::Client> c);
-  std::chrono::milliseconds Backoff(int attempt) const;
 
   S3Options o_;
   bool path_style_;

@@ -2,10 +2,8 @@
 
 #include <atomic>
 #include <charconv>
-#include <thread>
 
 #include "base/strings.h"
-#include "crypto/sha256.h"
 #include "s3/multipart.h"
 #include "s3/xml.h"
 

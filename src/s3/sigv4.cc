@@ -68,29 +68,10 @@ std::string SignedHeaderNames(const Headers& signed_headers) {
 
 }  // namespace
 
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char ch : s) {
-    bool unreserved = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                      (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' ||
-                      ch == '_' || ch == '~' || (keep_slash && ch == '/');
-    if (unreserved) {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
-}
-
 std::string CanonicalQuery(const Headers& query) {
   Headers encoded;
   for (const auto& [name, value] : query)
-    encoded.emplace_back(UriEncode(name, false), UriEncode(value, false));
+    encoded.emplace_back(PercentEncode(name), PercentEncode(value));
   std::sort(encoded.begin(), encoded.end());
   std::string out;
   for (const auto& [name, value] : encoded) {

@@ -45,12 +45,8 @@ struct SigningRequest {
   std::string payload_sha256 = std::string(kEmptySha256);  // lowercase hex
 };
 
-// RFC 3986 percent-encoding as SigV4 wants it: unreserved characters
-// (A-Z a-z 0-9 - . _ ~) stay, every other byte becomes %XX (uppercase);
-// "/" stays when keep_slash is set (object key paths).
-std::string UriEncode(std::string_view s, bool keep_slash);
-
-// "name=value&..." sorted by encoded name, then value; both encoded.
+// "name=value&..." sorted by encoded name, then value; both
+// percent-encoded (base/strings.h PercentEncode).
 std::string CanonicalQuery(const Headers& query);
 
 // 20130524T000000Z

@@ -7,6 +7,8 @@
 
 #include <ctime>
 
+#include "base/strings.h"
+
 namespace vk::s3 {
 namespace {
 
@@ -94,10 +96,10 @@ TEST(SigV4Test, CanonicalRequestShape) {
     EXPECT_EQ(v.find(kExample.secret_access_key), std::string::npos) << n;
 }
 
-TEST(SigV4Test, UriEncode) {
-  EXPECT_EQ(UriEncode("data/ab/AZaz09-._~", true), "data/ab/AZaz09-._~");
-  EXPECT_EQ(UriEncode("a b/c+d=$", false), "a%20b%2Fc%2Bd%3D%24");
-  EXPECT_EQ(UriEncode("\xff", false), "%FF");
+TEST(SigV4Test, PercentEncodingAsSigned) {
+  EXPECT_EQ(PercentEncode("data/ab/AZaz09-._~", true), "data/ab/AZaz09-._~");
+  EXPECT_EQ(PercentEncode("a b/c+d=$"), "a%20b%2Fc%2Bd%3D%24");
+  EXPECT_EQ(PercentEncode("\xff"), "%FF");
 }
 
 }  // namespace

@@ -24,7 +24,6 @@ import re
 import struct
 import sys
 import tarfile
-import tempfile
 import unittest
 import zlib
 

@@ -8,7 +8,6 @@ check agrees for several of them; an unreferenced pack is only a warning."""
 
 import json
 import os
-import subprocess
 import sys
 import unittest
 

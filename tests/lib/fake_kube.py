@@ -142,9 +142,9 @@ class FakeKube:
         if method == "PATCH":
             if content_type != "application/merge-patch+json":
                 return _status(415, "UnsupportedMediaType",
-                               f"the body of the request was in an unknown "
-                               f"format - accepted media types include: "
-                               f"application/merge-patch+json")
+                               "the body of the request was in an unknown "
+                               "format - accepted media types include: "
+                               "application/merge-patch+json")
             obj = self.objects.get(path)
             if obj is None:
                 return _status(404, "NotFound",

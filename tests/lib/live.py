@@ -1,12 +1,16 @@
 """Shared by the live backup/restore end-to-end tests (tests/live/): real
 minivault clusters on loopback, a real repository, the real vaultkeep
-binary. Keys and tokens go to 0600 files, never to argv."""
+binary. Keys and tokens go to 0600 files, never to argv.
+
+With VK_LIVE_REPO=s3 (the live_*_s3 ctest entries) every test's repository
+is a fresh bucket on one s3rver over TLS; vaultkeep reaches it through
+S3Proxy (which checks every signature), restic directly with --cacert."""
 
 import json
 import os
 import shutil
-import subprocess
 import tempfile
+import uuid
 
 import vk_util
 from minivault import MiniVaultCluster, MiniVaultTestCase
@@ -43,9 +47,33 @@ class LiveTestCase(MiniVaultTestCase):
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
     def repo_location(self):
-        """Where the test's repository goes; a subclass may return an s3:
-        URL (with the credentials in os.environ)."""
-        return os.path.join(self.tmp, "repo")
+        """Where the test's repository goes: a directory, or with
+        VK_LIVE_REPO=s3 a bucket (credentials in os.environ)."""
+        self.s3 = None
+        if os.environ.get("VK_LIVE_REPO") != "s3":
+            return os.path.join(self.tmp, "repo")
+        import s3
+        server = s3.shared_server(tls=True)
+        os.environ.update(s3.s3_env())
+        self.s3 = (server, "live-" + uuid.uuid4().hex[:16])
+        proxy = s3.S3Proxy(server)
+        self.addCleanup(proxy.close)
+        self.addCleanup(lambda: self.assertEqual(proxy.rejected, []))
+        return proxy.url(self.s3[1])
+
+    def restic_repo(self):
+        """restic's arguments for the test's repository."""
+        if not self.s3:
+            return ["-r", self.repo]
+        server, bucket = self.s3
+        return ["--cacert", server.cert, "-r", server.url(bucket)]
+
+    def repo_objects(self, sub):
+        """The repository's object names under sub/ (data, index, ...)."""
+        if not self.s3:
+            return vk_util.repo_files(self.repo, sub)
+        server, bucket = self.s3
+        return sorted(server.objects(bucket, sub + "/"))
 
     def cluster(self, n=3, name="a", prefix=PREFIX, shares=5, threshold=3,
                 extra_args=()):
@@ -110,7 +138,7 @@ class LiveTestCase(MiniVaultTestCase):
         return json.loads(r.stdout)
 
     def restic_dump(self, path, snapshot="latest"):
-        r = vk_util.restic("-r", self.repo, "dump", snapshot, path)
+        r = vk_util.restic(*self.restic_repo(), "dump", snapshot, path)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         return r.stdout
 
@@ -119,9 +147,9 @@ class LiveTestCase(MiniVaultTestCase):
 
     def assert_nothing_recorded(self):
         self.assertEqual(self.snapshots(), [])
-        self.assertEqual(vk_util.repo_files(self.repo, "data"), [])
-        self.assertEqual(vk_util.repo_files(self.repo, "index"), [])
-        self.assertEqual(vk_util.repo_files(self.repo, "locks"), [])
+        self.assertEqual(self.repo_objects("data"), [])
+        self.assertEqual(self.repo_objects("index"), [])
+        self.assertEqual(self.repo_objects("locks"), [])
 
     def assert_no_secrets_in(self, text, c):
         for secret in [c.root] + list(c.keys):

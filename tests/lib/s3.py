@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import warnings
 import xml.etree.ElementTree as ET
 
 from minivault import make_self_signed_cert
@@ -41,12 +42,14 @@ SECRET_KEY = "S3RVER"
 REGION = "us-east-1"
 
 sys.path.insert(0, "/usr/lib/python3/dist-packages/awscli")
-try:
-    from botocore.auth import S3SigV4Auth  # noqa: E402
-    from botocore.awsrequest import AWSRequest  # noqa: E402
-    from botocore.credentials import Credentials  # noqa: E402
-except ImportError:  # reported by require_s3()
-    S3SigV4Auth = None
+with warnings.catch_warnings():  # awscli's vendored modules are noisy
+    warnings.simplefilter("ignore")
+    try:
+        from botocore.auth import S3SigV4Auth  # noqa: E402
+        from botocore.awsrequest import AWSRequest  # noqa: E402
+        from botocore.credentials import Credentials  # noqa: E402
+    except ImportError:  # reported by require_s3()
+        S3SigV4Auth = None
 
 
 def require_s3():
@@ -72,6 +75,18 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+_SHARED = {}
+
+
+def shared_server(tls=False):
+    """One S3Server per test process, stopped when the process exits."""
+    if tls not in _SHARED:
+        import atexit
+        _SHARED[tls] = S3Server(tls=tls)
+        atexit.register(_SHARED[tls].close)
+    return _SHARED[tls]
 
 
 class S3Server:
@@ -216,7 +231,8 @@ def check_signature(method, path, headers, body, secret=SECRET_KEY):
 class S3Proxy:
     """Plain-HTTP proxy on 127.0.0.1 in front of `server`.
 
-    fault(n, method, path) is called for the n-th request (from 1) and may
+    fault(n, method, path, headers) is called for the n-th request (from 1;
+    headers with lower-case names) and may
     return None (forward), ("status", code, s3code) to answer with an error
     instead, ("reset",) to drop the connection before answering (after the
     upstream has seen the request when the method is PUT/POST/DELETE),
@@ -284,7 +300,8 @@ class S3Proxy:
             n = self.count
             if h.command == "GET":
                 self.ranges.append((h.path, headers.get("range")))
-        action = self.fault(n, h.command, h.path) if self.fault else None
+        action = self.fault(n, h.command, h.path, headers) \
+            if self.fault else None
         why = check_signature(h.command, h.path, headers, body)
         if why:
             with self.lock:

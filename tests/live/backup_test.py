@@ -9,7 +9,6 @@ non-zero exit, and nothing half-written."""
 import base64
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import vk_util  # noqa: E402
 from live import (POLICY_DIR, LiveTestCase, key_names,  # noqa: E402
                   write_secret_file)
-from minivault import (MiniVault, make_self_signed_cert,  # noqa: E402
+from minivault import (make_self_signed_cert,  # noqa: E402
                        require_minivault)
 
 
@@ -70,7 +69,8 @@ class BackupTest(LiveTestCase):
             self.restic_dump(f"/vault/keys/{c.prefix}-root-token")
             .decode().strip(), c.root)
         # The repository checks clean with restic too.
-        r = vk_util.restic("-r", self.repo, "check", "--read-data")
+        r = vk_util.restic(*self.restic_repo(), "check",
+                           "--read-data")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
     def test_leader_killed_mid_transfer_retries_on_the_new_leader(self):
@@ -99,7 +99,8 @@ class BackupTest(LiveTestCase):
         self.assertNotEqual(m["cluster"]["leader_addr"], victim.addr)
         self.assertEqual(m["cluster"]["leader_addr"], c.active().addr)
         self.assertEqual(len(self.snapshots()), 1)
-        r = vk_util.restic("-r", self.repo, "check", "--read-data")
+        r = vk_util.restic(*self.restic_repo(), "check",
+                           "--read-data")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
 
     def test_server_killed_mid_stream_records_nothing(self):

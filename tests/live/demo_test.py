@@ -3,7 +3,6 @@
 restore into the new cluster, every secret verified. It must exit 0, say
 so, and leave no process or directory behind."""
 
-import glob
 import os
 import subprocess
 import sys

@@ -9,7 +9,6 @@ keys (reference §1, §4, §5)."""
 import io
 import json
 import os
-import signal
 import tarfile
 import sys
 import threading
