@@ -348,6 +348,13 @@ Result<Response> Client::Do(const Request& r) {
   if (code != CURLE_OK) {
     std::string text =
         errbuf[0] != '\0' ? Trim(errbuf) : curl_easy_strerror(code);
+    // A certificate that does not verify stays so on a retry: a setting
+    // (the CA, the server name) is wrong, not the network.
+    if (code == CURLE_PEER_FAILED_VERIFICATION ||
+        code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM ||
+        code == CURLE_SSL_CRL_BADFILE || code == CURLE_SSL_ISSUER_ERROR) {
+      return FailedPrecondition(where + ": TLS: " + text);
+    }
     return Unavailable(where + ": " + text);
   }
   long status = 0;

@@ -7,9 +7,11 @@
 //    header, because where a snapshot stream may be sent is the caller's
 //    decision.
 //  - Only transport failures are errors (kUnavailable, naming the method
-//    and scheme://host:port/path); every HTTP status, 5xx included, is a
-//    Response. Messages never contain header values (they carry tokens),
-//    query strings or URL user info.
+//    and scheme://host:port/path; kFailedPrecondition when the server's
+//    certificate does not verify or a TLS file is unusable, since a retry
+//    cannot help); every HTTP status, 5xx included, is a Response.
+//    Messages never contain header values (they carry tokens), query
+//    strings or URL user info.
 //  - A Client keeps its connections open between calls (keep-alive), so a
 //    sequence of requests to one server costs one TCP/TLS handshake. A
 //    Client is used by one thread at a time; make one per thread.

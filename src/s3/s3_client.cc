@@ -128,6 +128,11 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
       last = ErrorFor(r, *resp);
       continue;
     }
+    if (resp.status().code() == StatusCode::kFailedPrecondition &&
+        o_.location.scheme == "https") {
+      return FailedPrecondition(resp.status().message() +
+                                " (--cacert FILE trusts a private CA)");
+    }
     if (resp.status().code() != StatusCode::kUnavailable ||
         counting.count() > 0) {
       return resp.status();

@@ -92,7 +92,7 @@ def shared_server(tls=False):
 class S3Server:
     """s3rver on 127.0.0.1 with its data in a private directory."""
 
-    def __init__(self, tls=False):
+    def __init__(self, tls=False, service_endpoint=None):
         self.dir = tempfile.mkdtemp(prefix="vk-s3rver-")
         self.tls = tls
         self.cert = self.key = None
@@ -103,6 +103,8 @@ class S3Server:
                 "127.0.0.1", "-p", str(self.port), "--silent"]
         if tls:
             args += ["--key", self.key, "--cert", self.cert]
+        if service_endpoint:  # bucket.<this> addresses a bucket (vhost)
+            args += ["--service-endpoint", service_endpoint]
         os.makedirs(os.path.join(self.dir, "data"))
         self.log = open(os.path.join(self.dir, "log"), "wb")
         # s3rver makes ListObjectsV2 continuation tokens with DES, which

@@ -273,6 +273,33 @@ class FaultTest(S3TestCase):
         self.assertEqual(self.proxy.rejected, [])
 
 
+class AddressingTest(S3TestCase):
+    def test_virtual_hosted_and_path_style_reach_the_same_bucket(self):
+        # s3rver serves <bucket>.s3.localhost; curl resolves *.localhost to
+        # the loopback address itself, so no DNS is involved.
+        server = s3.S3Server(service_endpoint="localhost")
+        self.addCleanup(server.close)
+        base = f"s3:http://s3.localhost:{server.port}/vhosted/vault"
+        self.ok(vk("init", "-r", base, "-o", "s3.bucket-lookup=dns"))
+        self.backup(self.snap1, "-o", "s3.bucket-lookup=dns", repo=base)
+        self.assertIn("vault/config", server.objects("vhosted"))
+        # The same objects through path-style requests.
+        snaps = json.loads(self.ok(vk(
+            "snapshots", "-r", base, "-o", "s3.bucket-lookup=path",
+            "--json")).stdout)
+        self.assertEqual(len(snaps), 1)
+
+    def test_tls_needs_the_ca(self):
+        direct = self.direct()
+        r = vk("init", "-r", direct)
+        self.assertEqual(r.returncode, 2, r.stderr.decode())
+        self.assertIn(b"certificate", r.stderr)
+        self.assertIn(b"--cacert", r.stderr)
+        self.assertNotIn(self.bucket, SERVER_BUCKETS())
+        self.ok(vk("init", "-r", direct, "--cacert", SERVER.cert))
+        self.ok(vk("snapshots", "-r", direct, "--insecure-tls"))
+
+
 class ErrorTest(S3TestCase):
     def test_clear_errors(self):
         # A missing bucket: named, and nothing is created by reading.
