@@ -169,7 +169,8 @@ Status S3Client::ErrorFor(const S3Request& r,
                                 " (check AWS_ACCESS_KEY_ID and "
                                 "AWS_SECRET_ACCESS_KEY or the AWS_PROFILE)");
       }
-      return PermissionDenied(what);
+      return PermissionDenied(
+          what + " (check the credentials and the bucket's policy)");
     case 404:
       if (e.code == "NoSuchBucket") {
         return NotFound("bucket " + Quote(bucket) + " does not exist at " +

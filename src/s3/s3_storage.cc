@@ -236,6 +236,10 @@ Result<std::unique_ptr<storage::Storage>> OpenS3Storage(S3Options o,
   S3Request probe{.method = "GET",
                   .bucket_level = true,
                   .query = {{"list-type", "2"}, {"max-keys", "1"}}};
+  // Under the repository's prefix, so that a policy granting ListBucket
+  // only for that prefix is enough.
+  if (!c.options().location.prefix.empty())
+    probe.query.emplace_back("prefix", c.options().location.prefix + "/");
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(probe));
   if (Ok2xx(resp)) return std::unique_ptr<storage::Storage>(std::move(s));
   if (resp.status != 404 || !create_bucket) {
