@@ -9,10 +9,14 @@ VK_PACKAGES=(
   libssl-dev zlib1g-dev libisal-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-cpp-dev libpugixml-dev
-  python3-hvac awscli
+  python3-hvac
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 gzip coreutils restic curl
 )
+
+# Only the tests need these: the AWS CLI (and the botocore inside it, which
+# checks the S3 driver's signatures).
+VK_TEST_PACKAGES=(awscli)
 
 vk_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
