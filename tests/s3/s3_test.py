@@ -179,26 +179,32 @@ class RoundTripTest(S3TestCase):
 class FaultTest(S3TestCase):
     def test_backup_survives_faults_and_the_repository_checks_clean(self):
         self.init()
-        faulted = set()  # (method, path): each request is hit at most
+        faulted = set()  # (method, path, n): each request is hit at most
         #                  twice, so the bounded retries always get through
+        used = set()     # every kind happens at least once
 
         def fault(n, method, path, headers):
-            # A mix of every kind, on writes and on reads, by request number.
+            data = "/data/" in path
             kind = None
-            if n % 7 == 3:
+            if method == "PUT" and data and "reset" not in used:
+                kind = ("reset",)
+            elif method == "GET" and data and "reset_body" not in used:
+                kind = ("reset_body",)
+            elif n >= 20 and "stall" not in used:
+                kind = ("stall", 4)
+            elif n % 7 == 3:
                 kind = ("status", 503, "SlowDown")
             elif n % 11 == 5:
                 kind = ("status", 500, "InternalError")
             elif n % 13 == 6 and method == "PUT":
                 kind = ("reset",)
-            elif n % 17 == 8 and method == "GET" and "list-type" not in path:
+            elif n % 17 == 8 and method == "GET" and data:
                 kind = ("reset_body",)
-            elif n == 20:
-                kind = ("stall", 4)
             hits = sum(1 for f in faulted if f[:2] == (method, path))
             if kind is None or hits >= 2:
                 return None
             faulted.add((method, path, n))
+            used.add(kind[0])
             return kind
 
         self.proxy.fault = fault
