@@ -1,5 +1,7 @@
 #include "base/strings.h"
 
+#include <charconv>
+
 #include <cstdlib>
 
 namespace vk {
@@ -94,6 +96,14 @@ std::string AsciiLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = FoldAscii(c);
   return out;
+}
+
+std::optional<uint64_t> ParseUint64(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+    return std::nullopt;
+  return v;
 }
 
 std::string PercentEncode(std::string_view s, bool keep_slash) {

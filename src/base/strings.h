@@ -2,6 +2,8 @@
 #ifndef VAULTKEEP_BASE_STRINGS_H_
 #define VAULTKEEP_BASE_STRINGS_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,10 @@ std::string TrimSpace(std::string_view s);
 std::string Getenv(const char* name);
 
 // The parts with `sep` between them.
+// The whole of `s` as a decimal number; nullopt when empty, when anything
+// but digits is in it, or when it does not fit.
+std::optional<uint64_t> ParseUint64(std::string_view s);
+
 // RFC 3986 percent-encoding: unreserved characters (A-Z a-z 0-9 - . _ ~)
 // stay, every other byte becomes %XX in uppercase hex, as URL query values
 // and AWS Signature V4 want it; "/" stays too when keep_slash is set (paths).

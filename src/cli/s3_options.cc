@@ -1,7 +1,7 @@
 #include "cli/s3_options.h"
 
-#include <charconv>
 #include <map>
+#include <optional>
 
 #include "base/strings.h"
 #include "s3/credentials.h"
@@ -39,14 +39,13 @@ Result<uint64_t> Number(const std::map<std::string, std::string>& m,
                         uint64_t min, uint64_t max) {
   auto it = m.find(key);
   if (it == m.end()) return fallback;
-  uint64_t v = 0;
-  const std::string& s = it->second;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) {
-    return InvalidArgument("-o " + key + "=" + s + ": expected a number from " +
-                           std::to_string(min) + " to " + std::to_string(max));
+  std::optional<uint64_t> v = ParseUint64(it->second);
+  if (!v || *v < min || *v > max) {
+    return InvalidArgument("-o " + key + "=" + it->second +
+                           ": expected a number from " + std::to_string(min) +
+                           " to " + std::to_string(max));
   }
-  return v;
+  return *v;
 }
 
 }  // namespace

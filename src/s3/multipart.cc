@@ -11,13 +11,11 @@
 namespace vk::s3 {
 namespace {
 
-bool Ok2xx(const httpc::Response& r) { return r.status / 100 == 2; }
-
 Result<std::string> Initiate(S3Client& c, const std::string& key) {
   S3Request r{.method = "POST", .key = key, .query = {{"uploads", ""}}};
   r.has_body = true;  // an empty body, as S3 expects for POST
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(r));
-  if (!Ok2xx(resp)) return c.ErrorFor(r, resp);
+  if (!IsSuccess(resp)) return c.ErrorFor(r, resp);
   Result<std::string> id = ParseUploadId(resp.body);
   if (!id.ok()) return id.status().WithContext(c.Describe(r));
   return id;
@@ -33,7 +31,7 @@ Result<std::string> UploadPart(S3Client& c, const std::string& key,
   r.body = part;
   r.has_body = true;
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(r));
-  if (!Ok2xx(resp)) return c.ErrorFor(r, resp);
+  if (!IsSuccess(resp)) return c.ErrorFor(r, resp);
   std::string etag = resp.Header("etag").value_or("");
   if (etag.empty())
     return Corruption(c.Describe(r) + ": part " + std::to_string(number) +
@@ -82,15 +80,14 @@ Status Complete(S3Client& c, const std::string& key,
     // S3 may answer 200 and report a failure in the body, having kept the
     // connection alive while it assembled the parts.
     ErrorDoc e = ParseError(resp->body);
-    if (Ok2xx(*resp) && e.code.empty()) return Status::Ok();
-    if (Ok2xx(*resp)) resp->status = e.code == "InternalError" ? 500 : 400;
+    if (IsSuccess(*resp) && e.code.empty()) return Status::Ok();
+    if (IsSuccess(*resp)) resp->status = e.code == "InternalError" ? 500 : 400;
     r.attempts = attempt;  // for ErrorFor's "gave up after N attempts"
     last = c.ErrorFor(r, *resp);
     bool again = IsRetryable(*resp) || (resp->status == 404 && attempt > 1);
     if (!again || attempt == attempts) return last;
   }
-  return Unavailable(last.message() + " (gave up after " +
-                     std::to_string(attempts) + " attempts)");
+  return GaveUp(last.message(), attempts);
 }
 
 Status Abort(S3Client& c, const std::string& key,
@@ -99,7 +96,7 @@ Status Abort(S3Client& c, const std::string& key,
               .key = key,
               .query = {{"uploadId", upload_id}}};
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(r));
-  if (Ok2xx(resp) || resp.status == 404) return Status::Ok();
+  if (IsSuccess(resp) || resp.status == 404) return Status::Ok();
   return c.ErrorFor(r, resp);
 }
 

@@ -16,6 +16,11 @@ std::string FullKey(const Location& l, const std::string& key) {
 
 }  // namespace
 
+Status GaveUp(const std::string& what, int attempts) {
+  return Unavailable(what + " (gave up after " + std::to_string(attempts) +
+                     " attempts)");
+}
+
 bool IsRetryable(const httpc::Response& resp) {
   int s = resp.status;
   if (s == 429 || s == 500 || s == 502 || s == 503 || s == 504) return true;
@@ -140,8 +145,7 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
     last = resp.status();
   }
   if (max == 1) return last;  // the caller counts its own tries
-  return Unavailable(last.message() + " (gave up after " +
-                     std::to_string(r.attempts) + " attempts)");
+  return GaveUp(last.message(), r.attempts);
 }
 
 Status S3Client::ErrorFor(const S3Request& r,
@@ -186,8 +190,7 @@ Status S3Client::ErrorFor(const S3Request& r,
       break;
   }
   if (IsRetryable(resp)) {
-    return Unavailable(what + " (gave up after " + std::to_string(r.attempts) +
-                       " attempts)");
+    return GaveUp(what, r.attempts);
   }
   return FailedPrecondition(what);
 }

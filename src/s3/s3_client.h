@@ -114,6 +114,13 @@ class S3Client {
 // True for responses worth another try (see the contract above).
 bool IsRetryable(const httpc::Response& resp);
 
+inline bool IsSuccess(const httpc::Response& resp) {
+  return resp.status / 100 == 2;
+}
+
+// kUnavailable: `what`, and that `attempts` tries were made.
+Status GaveUp(const std::string& what, int attempts);
+
 }  // namespace vk::s3
 
 #endif  // VAULTKEEP_S3_S3_CLIENT_H_

@@ -1,7 +1,7 @@
 #include "s3/s3_storage.h"
 
 #include <atomic>
-#include <charconv>
+#include <optional>
 
 #include "base/strings.h"
 #include "s3/multipart.h"
@@ -13,8 +13,6 @@ namespace {
 using storage::kToEnd;
 using storage::ObjectInfo;
 
-bool Ok2xx(const httpc::Response& r) { return r.status / 100 == 2; }
-
 // Parses "bytes <first>-<last>/<total>"; false when malformed.
 bool ParseContentRange(std::string_view v, uint64_t* first, uint64_t* total) {
   if (!v.starts_with("bytes ")) return false;
@@ -23,11 +21,12 @@ bool ParseContentRange(std::string_view v, uint64_t* first, uint64_t* total) {
   if (dash == std::string_view::npos || slash == std::string_view::npos ||
       slash < dash)
     return false;
-  auto num = [](std::string_view s, uint64_t* out) {
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-    return ec == std::errc() && end == s.data() + s.size();
-  };
-  return num(v.substr(0, dash), first) && num(v.substr(slash + 1), total);
+  std::optional<uint64_t> a = ParseUint64(v.substr(0, dash));
+  std::optional<uint64_t> b = ParseUint64(v.substr(slash + 1));
+  if (!a || !b) return false;
+  *first = *a;
+  *total = *b;
+  return true;
 }
 
 class S3Storage : public storage::Storage {
@@ -57,7 +56,7 @@ class S3Storage : public storage::Storage {
     r.body = data;
     r.has_body = true;
     VK_ASSIGN_OR_RETURN(httpc::Response resp, client_.Do(r));
-    if (Ok2xx(resp)) return Status::Ok();
+    if (IsSuccess(resp)) return Status::Ok();
     if (resp.status == 412) return AfterPreconditionFailed(r, key, data);
     if (resp.status == 501 && !r.headers.empty()) {
       // A store that does not implement conditional writes: say so once
@@ -120,7 +119,7 @@ class S3Storage : public storage::Storage {
         return resp.status();
       }
       if (resp->status == 416) return CheckOffset(key, offset);
-      if (!Ok2xx(*resp)) return client_.ErrorFor(r, *resp);
+      if (!IsSuccess(*resp)) return client_.ErrorFor(r, *resp);
       break;
     }
     if (length != kToEnd && done != length) {
@@ -137,14 +136,12 @@ class S3Storage : public storage::Storage {
     if (resp.status == 404)
       return NotFound("no object " + Quote(key) + " in " +
                       client_.options().location.ToString());
-    if (!Ok2xx(resp)) return client_.ErrorFor(r, resp);
-    ObjectInfo info{std::string(key), 0};
-    std::string len = resp.Header("content-length").value_or("");
-    auto [end, ec] =
-        std::from_chars(len.data(), len.data() + len.size(), info.size);
-    if (len.empty() || ec != std::errc() || end != len.data() + len.size())
+    if (!IsSuccess(resp)) return client_.ErrorFor(r, resp);
+    std::optional<uint64_t> size =
+        ParseUint64(resp.Header("content-length").value_or(""));
+    if (!size)
       return Corruption(client_.Describe(r) + ": no valid Content-Length");
-    return info;
+    return ObjectInfo{std::string(key), *size};
   }
 
   Status List(std::string_view prefix,
@@ -160,7 +157,7 @@ class S3Storage : public storage::Storage {
                   std::to_string(client_.options().list_page_size)}};
       if (!token.empty()) r.query.emplace_back("continuation-token", token);
       VK_ASSIGN_OR_RETURN(httpc::Response resp, client_.Do(r));
-      if (!Ok2xx(resp)) return client_.ErrorFor(r, resp);
+      if (!IsSuccess(resp)) return client_.ErrorFor(r, resp);
       Result<ListPage> page = ParseListPage(resp.body);
       if (!page.ok()) return page.status().WithContext(client_.Describe(r));
       for (const ListedObject& o : page->objects) {
@@ -179,7 +176,7 @@ class S3Storage : public storage::Storage {
     VK_RETURN_IF_ERROR(Stat(key).status());
     S3Request r{.method = "DELETE", .key = std::string(key)};
     VK_ASSIGN_OR_RETURN(httpc::Response resp, client_.Do(r));
-    if (Ok2xx(resp)) return Status::Ok();
+    if (IsSuccess(resp)) return Status::Ok();
     if (resp.status == 404)
       return NotFound("no object " + Quote(key) + " to remove");
     return client_.ErrorFor(r, resp);
@@ -241,7 +238,7 @@ Result<std::unique_ptr<storage::Storage>> OpenS3Storage(S3Options o,
   if (!c.options().location.prefix.empty())
     probe.query.emplace_back("prefix", c.options().location.prefix + "/");
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(probe));
-  if (Ok2xx(resp)) return std::unique_ptr<storage::Storage>(std::move(s));
+  if (IsSuccess(resp)) return std::unique_ptr<storage::Storage>(std::move(s));
   if (resp.status != 404 || !create_bucket) {
     if (resp.status == 404) {
       return NotFound("bucket " + Quote(c.options().location.bucket) +
@@ -262,7 +259,7 @@ Result<std::unique_ptr<storage::Storage>> OpenS3Storage(S3Options o,
   create.has_body = true;
   VK_ASSIGN_OR_RETURN(resp, c.Do(create));
   // 409 BucketAlreadyOwnedByYou: someone (maybe a concurrent init) won.
-  if (!Ok2xx(resp) && ParseError(resp.body).code != "BucketAlreadyOwnedByYou")
+  if (!IsSuccess(resp) && ParseError(resp.body).code != "BucketAlreadyOwnedByYou")
     return c.ErrorFor(create, resp);
   return std::unique_ptr<storage::Storage>(std::move(s));
 }

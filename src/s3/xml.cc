@@ -2,7 +2,9 @@
 
 #include <pugixml.hpp>
 
-#include <charconv>
+#include <optional>
+
+#include "base/strings.h"
 
 namespace vk::s3 {
 namespace {
@@ -53,11 +55,10 @@ Result<ListPage> ParseListPage(std::string_view xml) {
     if (LocalName(c.name()) != "Contents") continue;
     ListedObject o;
     o.key = Text(c, "Key");
-    std::string size = Text(c, "Size");
-    auto [end, ec] =
-        std::from_chars(size.data(), size.data() + size.size(), o.size);
-    if (o.key.empty() || ec != std::errc() || end != size.data() + size.size())
+    std::optional<uint64_t> size = ParseUint64(Text(c, "Size"));
+    if (o.key.empty() || !size)
       return Corruption("S3 list response has an entry without Key or Size");
+    o.size = *size;
     page.objects.push_back(std::move(o));
   }
   page.truncated = Text(root, "IsTruncated") == "true";
