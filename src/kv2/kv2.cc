@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "crypto/sha256.h"
+#include "logical/json_limits.h"
 
 namespace vk::kv2 {
 namespace {
@@ -535,7 +536,7 @@ Result<Json> Engine::LoadVersionData(const std::string& name,
                                      uint64_t version) {
   VK_ASSIGN_OR_RETURN(auto raw, storage_->Get(VersionKey(name, version)));
   if (!raw) return Corruption("could not find version data");
-  Json j = Json::parse(*raw, nullptr, /*allow_exceptions=*/false);
+  Json j = logical::ParseJsonOrDiscarded(*raw, logical::kStoredJsonLimits);
   auto it = j.is_object() ? j.find("data") : j.end();
   if (!j.is_object() || it == j.end() || !it->is_object()) {
     return Corruption("kv2 version record is not {\"data\":{...}}");

@@ -651,6 +651,25 @@ TEST_F(Kv2Test, CorruptRecordsAre500) {
   EXPECT_EQ(Put("j", {{"v", 1}}).status, 500);
 }
 
+// A stored record nested deeper than any request may be (a restored
+// snapshot can hold anything) is refused, not dumped into the response.
+TEST_F(Kv2Test, RecordsDeeperThanRequestsAre500) {
+  ASSERT_EQ(Put("k", {{"v", 1}}).status, 200);
+  std::string deep = "{\"data\":{\"a\":";
+  for (int i = 0; i < 100000; ++i) deep += "[";
+  for (int i = 0; i < 100000; ++i) deep += "]";
+  deep += "}}";
+  store_.kv[VersionKey("k", 1)] = deep;
+  EXPECT_EQ(Get("k").status, 500);
+  // As deep as a request may make it (500 levels) is served.
+  Json doc = Json::object();
+  for (int i = 0; i < 498; ++i) doc = Json{{"a", std::move(doc)}};
+  ASSERT_EQ(Put("k", doc).status, 200);
+  Response r = Get("k");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.data["data"], doc);
+}
+
 TEST_F(Kv2Test, OddBodiesNeverThrow) {
   const std::vector<Json> bodies = {
       nullptr,

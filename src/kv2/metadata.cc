@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "base/time.h"
+#include "logical/json_limits.h"
 
 namespace vk::kv2 {
 namespace {
@@ -263,7 +264,7 @@ std::string EncodeMetadata(const KeyMetadata& meta) {
 }
 
 Result<KeyMetadata> DecodeMetadata(std::string_view text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json j = logical::ParseJsonOrDiscarded(text, logical::kStoredJsonLimits);
   if (!j.is_object()) return Corruption("kv2 metadata record is not JSON");
   try {
     KeyMetadata m;
@@ -307,7 +308,7 @@ std::string EncodeConfig(const Config& config) {
 }
 
 Result<Config> DecodeConfig(std::string_view text) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Json j = logical::ParseJsonOrDiscarded(text, logical::kStoredJsonLimits);
   if (!j.is_object()) return Corruption("kv2 config record is not JSON");
   try {
     Config c;

@@ -127,6 +127,7 @@ void SendJson(httpd::ResponseWriter& w, int status,
 }
 
 void SendError(httpd::ResponseWriter& w, int status, std::string message) {
+  if (message == kSealedError) status = 503;
   nlohmann::json errors = nlohmann::json::array();
   if (!message.empty()) errors.push_back(std::move(message));
   SendJson(w, status, {{"errors", errors}});
@@ -185,15 +186,24 @@ bool Api::ReadJson(Call& c) {
 
 bool Api::ReadBody(Call& c, std::string* body) {
   auto read = ReadAllBounded(c.req->body(), kMaxJsonBody);
-  if (read.ok()) {
-    *body = std::move(read).value();
-    return true;
+  if (!read.ok()) {
+    if (read.status().code() == StatusCode::kInvalidArgument)
+      SendError(*c.w, 413, "http: request body too large");
+    else
+      SendError(*c.w, 400, "failed to read request body");
+    return false;
   }
-  if (read.status().code() == StatusCode::kInvalidArgument)
-    SendError(*c.w, 413, "http: request body too large");
-  else
-    SendError(*c.w, 400, "failed to read request body");
-  return false;
+  // Before anything parses it (nlohmann's documents copy and dump
+  // recursively), and before a standby forwards it, as Vault's listener
+  // does.
+  if (Status s =
+          logical::CheckJsonLimits(read.value(), logical::kRequestJsonLimits);
+      !s.ok()) {
+    SendError(*c.w, kJsonLimitStatus, s.message());
+    return false;
+  }
+  *body = std::move(read).value();
+  return true;
 }
 
 void Api::Handle(httpd::Request& req, httpd::ResponseWriter& w) {
@@ -229,7 +239,7 @@ void Api::Authenticated(Call& c) {
                           c.path == "sys/storage/raft/snapshot-force");
   Core::Access access = core_->Begin();
   if (access.sealed()) {
-    SendError(*c.w, 503, "Vault is sealed");
+    SendError(*c.w, 503, kSealedError);
     return;
   }
   auto token_id = TokenFrom(*c.req);
@@ -297,6 +307,11 @@ void Api::Authenticated(Call& c) {
                     true);
   if (c.path == "auth/token/create" && *op == logical::Operation::kUpdate)
     return TokenCreate(c, access, *token.value(), acl.value());
+  if (c.path == "sys/capabilities-self") {
+    if (*op != logical::Operation::kUpdate)
+      return SendError(*c.w, 405, "unsupported operation");
+    return CapabilitiesSelf(c, acl.value());
+  }
   if (c.path == "auth/token/lookup-self" && *op == logical::Operation::kRead)
     return TokenLookup(c, *token.value());
   if (c.path == "auth/token/lookup" && *op == logical::Operation::kUpdate) {
@@ -369,7 +384,7 @@ void Api::Engine(Call& c, Core::Access& access, const MountEntry& mount,
   logical::Request lreq;
   lreq.op = *op;
   lreq.path = sub;
-  lreq.data = c.body;
+  lreq.data = std::move(c.body);
   for (const auto& [k, v] : c.req->query) lreq.query.emplace(k, v);
   SendLogical(*c.w, engine.Handle(lreq), mount.type);
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "httpd/server.h"
+#include "logical/json_limits.h"
 #include "logical/logical.h"
 #include "minivault/core.h"
 #include "minivault/raft_host.h"
@@ -20,8 +21,13 @@
 namespace vk::minivault {
 
 // Vault's default max_request_size for JSON bodies (32 MiB). The snapshot
-// upload is not JSON and has no cap.
-inline constexpr size_t kMaxJsonBody = 32 << 20;
+// upload is not JSON and has no cap. Every other body is also held to
+// logical::kRequestJsonLimits before it is parsed or forwarded.
+inline constexpr size_t kMaxJsonBody = logical::kMaxRequestBody;
+// The status of a body over one of the JSON limits: 500 with the limit's
+// text, as Vault answers it (http/util.go, wrapJSONLimitsHandler), so that
+// clients see what they would see from Vault.
+inline constexpr int kJsonLimitStatus = 500;
 
 class Api {
  public:
@@ -61,6 +67,7 @@ class Api {
   void TokenCreate(Call& c, Core::Access& access, const TokenEntry& parent,
                    const acl::Acl& acl);
   void TokenLookup(Call& c, const TokenEntry& token);
+  void CapabilitiesSelf(Call& c, const acl::Acl& acl);
   void Engine(Call& c, Core::Access& access, const MountEntry& mount,
               const acl::Acl& acl);
 
@@ -76,8 +83,9 @@ class Api {
 
   // Reads and parses a JSON body; on failure answers and returns false.
   bool ReadJson(Call& c);
-  // Reads the raw body (at most kMaxJsonBody); on failure answers (413 or
-  // 400) and returns false.
+  // Reads the raw body (at most kMaxJsonBody) and checks it against
+  // logical::kRequestJsonLimits; on failure answers (413, or 400 with the
+  // limit's text) and returns false.
   bool ReadBody(Call& c, std::string* body);
 
   Core* core_;
@@ -94,7 +102,12 @@ class Api {
 
 // Helpers shared by the API files.
 void SendJson(httpd::ResponseWriter& w, int status, const nlohmann::json& body);
+// Vault's error envelope {"errors":[message]} ({"errors":[]} for an empty
+// message). As Vault's RespondError (AdjustErrorStatusCode) does, the
+// sealed error is sent as 503 whatever `status` says.
 void SendError(httpd::ResponseWriter& w, int status, std::string message);
+// Vault's consts.ErrSealed.
+inline constexpr char kSealedError[] = "Vault is sealed";
 // Vault's success envelope around `data` (and `auth`).
 nlohmann::json Envelope(nlohmann::json data, nlohmann::json auth = nullptr,
                         std::vector<std::string> warnings = {},

@@ -1,5 +1,6 @@
 // Authenticated administration endpoints: sys/mounts, sys/policies/acl (and
-// the legacy sys/policy), auth/token/create and token lookups.
+// the legacy sys/policy), auth/token/create, token lookups and
+// sys/capabilities-self.
 #include <algorithm>
 #include <chrono>
 #include <set>
@@ -41,6 +42,37 @@ std::optional<std::vector<std::string>> StringList(const nlohmann::json& v) {
   for (const auto& e : v) {
     if (!e.is_string()) return std::nullopt;
     out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+// Vault's TypeCommaStringSlice: a list, or one comma-separated string;
+// every item trimmed of spaces, empty items kept. Missing or null: empty.
+std::optional<std::vector<std::string>> CommaStringSlice(
+    const nlohmann::json& body, const char* name) {
+  std::vector<std::string> out;
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return out;
+  auto trimmed = [](std::string s) {
+    s.erase(0, s.find_first_not_of(" \t\r\n"));
+    s.erase(s.find_last_not_of(" \t\r\n") + 1);
+    return s;
+  };
+  if (it->is_string()) {
+    std::string s = it->get<std::string>();
+    if (s.empty()) return out;
+    size_t start = 0;
+    while (true) {
+      size_t end = s.find(',', start);
+      out.push_back(trimmed(s.substr(start, end - start)));
+      if (end == std::string::npos) return out;
+      start = end + 1;
+    }
+  }
+  if (!it->is_array()) return std::nullopt;
+  for (const auto& e : *it) {
+    if (!e.is_string()) return std::nullopt;
+    out.push_back(trimmed(e.get<std::string>()));
   }
   return out;
 }
@@ -269,6 +301,35 @@ void Api::TokenLookup(Call& c, const TokenEntry& t) {
        t.ttl > 0 ? std::max<int64_t>(0, t.creation_time + t.ttl - now) : 0},
       {"type", "service"}};
   SendJson(*c.w, 200, Envelope(data));
+}
+
+// Vault's handleCapabilities for the calling token: "paths" (or the
+// deprecated "path" when "paths" is empty), each answered with the sorted
+// capabilities the token's policies grant there, ["root"] for a root token
+// and ["deny"] where nothing is granted. One path is also answered under
+// "capabilities". Vault injects the data at the top level too, beside the
+// envelope, whose own keys win on a clash (they come last in Vault's body).
+void Api::CapabilitiesSelf(Call& c, const acl::Acl& acl) {
+  auto paths = CommaStringSlice(c.body, "paths");
+  if (paths && paths->empty()) paths = CommaStringSlice(c.body, "path");
+  if (!paths)
+    return SendError(*c.w, 400,
+                     "'paths' must be a list of strings or a comma-separated "
+                     "string");
+  if (paths->empty()) return SendError(*c.w, 400, "paths must be supplied");
+  nlohmann::json data = nlohmann::json::object();
+  for (const std::string& path : *paths) {
+    if (path.empty()) return SendError(*c.w, 400, "missing path");
+    std::string_view p = path;
+    while (!p.empty() && p.front() == '/') p.remove_prefix(1);
+    data[path] = acl::CapabilityNames(acl.Capabilities(p));
+  }
+  if (paths->size() == 1) data["capabilities"] = data[paths->front()];
+  nlohmann::json body = Envelope(data, nullptr, {}, "system");
+  for (const auto& [k, v] : data.items()) {
+    if (!body.contains(k)) body[k] = v;
+  }
+  SendJson(*c.w, 200, body);
 }
 
 }  // namespace vk::minivault

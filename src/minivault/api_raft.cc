@@ -10,10 +10,10 @@
 // unseal and join are always answered by the node itself.
 #include <openssl/crypto.h>
 
-
 #include "barrier/seal_config.h"
 #include "base/strings.h"
 #include "httpc/client.h"
+#include "logical/json_limits.h"
 #include "minivault/api.h"
 #include "minivault/vault_call.h"
 
@@ -123,7 +123,8 @@ void Api::Join(Call& c) {
     return SendError(
         *c.w, 500,
         "failed to get raft challenge: " + VaultErrorText(resp.value()));
-  auto j = nlohmann::json::parse(resp.value().body, nullptr, false);
+  auto j = logical::ParseJsonOrDiscarded(resp.value().body,
+                                         logical::kRequestJsonLimits);
   if (!j.is_object() || !j["challenge"].is_string() ||
       !j["seal_config"].is_object())
     return SendError(*c.w, 500, "malformed raft challenge from the leader");
@@ -182,7 +183,7 @@ void Api::BootstrapAnswer(Call& c) {
     return SendError(*c.w, 400, "no answer provided");
   if (!addr || addr->empty())
     return SendError(*c.w, 400, "no cluster_addr provided");
-  if (!raft_ || core_->sealed()) return SendError(*c.w, 503, "Vault is sealed");
+  if (!raft_ || core_->sealed()) return SendError(*c.w, 503, kSealedError);
   auto given = Base64Decode(*answer);
   std::string expected;
   {

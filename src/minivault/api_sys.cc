@@ -97,7 +97,8 @@ void Api::Health(Call& c) {
 
 void Api::Leader(Call& c) {
   if (c.method != "GET") return SendError(*c.w, 405, "");
-  if (core_->sealed()) return SendError(*c.w, 500, "Vault is sealed");
+  // Vault: Core.Leader returns ErrSealed, which RespondError sends as 503.
+  if (core_->sealed()) return SendError(*c.w, 503, kSealedError);
   bool is_self = !raft_ || raft_->IsActive();
   std::string leader_api = core_->options().api_addr;
   std::string leader_cluster = core_->options().cluster_addr;

@@ -8,6 +8,7 @@
 #include "barrier/stored_keys.h"
 #include "base/time.h"
 #include "crypto/aead.h"
+#include "logical/json_limits.h"
 #include "shamir/shamir.h"
 
 namespace vk::minivault {
@@ -276,7 +277,8 @@ Status Core::LoadUnsealedState(const std::string& root_key) {
   auto info = root.Get(kClusterInfoPath);
   if (!info.ok()) return info.status();
   if (info.value()) {
-    nlohmann::json j = nlohmann::json::parse(*info.value(), nullptr, false);
+    nlohmann::json j = logical::ParseJsonOrDiscarded(
+        *info.value(), logical::kStoredJsonLimits);
     if (j.is_object()) {
       cluster_.name = j.value("name", "");
       cluster_.id = j.value("id", "");

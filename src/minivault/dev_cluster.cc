@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "env/file.h"
 #include "httpc/client.h"
+#include "logical/json_limits.h"
 #include "minivault/dev_cluster_proc.h"
 #include "minivault/vault_call.h"
 
@@ -100,7 +101,8 @@ Result<Cluster> ReadCluster(const std::string& dir) {
       return NotFound("no cluster in " + dir + " (" + path + " not found)");
     return text.status();
   }
-  auto j = nlohmann::json::parse(text.value(), nullptr, false);
+  auto j =
+      logical::ParseJsonOrDiscarded(text.value(), logical::kStoredJsonLimits);
   auto bad = [&path] {
     return Corruption(path + " is not a dev-cluster file");
   };
@@ -231,7 +233,8 @@ Status Unseal(httpc::Client& client, const Node& n,
     VK_ASSIGN_OR_RETURN(auto resp, Call(client, n, "PUT", "sys/unseal", &body));
     if (resp.status != 200)
       return Unavailable(n.node_id + ": unseal: " + VaultErrorText(resp));
-    auto j = nlohmann::json::parse(resp.body, nullptr, false);
+    auto j =
+        logical::ParseJsonOrDiscarded(resp.body, logical::kRequestJsonLimits);
     if (j.is_object() && j["sealed"].is_boolean() && !j["sealed"].get<bool>())
       return Status::Ok();
   }
@@ -246,7 +249,8 @@ Status Join(httpc::Client& client, const Node& n, const std::string& leader) {
     std::string last;
     if (resp.ok()) {
       if (resp->status == 200) {
-        auto j = nlohmann::json::parse(resp->body, nullptr, false);
+        auto j = logical::ParseJsonOrDiscarded(resp->body,
+                                               logical::kRequestJsonLimits);
         if (j.is_object() && j.value("joined", false)) return Status::Ok();
         return Unavailable(n.node_id + ": join answered without joined=true");
       }
@@ -369,7 +373,8 @@ Status Bootstrap(const std::string& dir, Cluster& c,
   VK_ASSIGN_OR_RETURN(auto resp, Call(client, first, "PUT", "sys/init", &init));
   if (resp.status != 200)
     return Unavailable(first.node_id + ": init: " + VaultErrorText(resp));
-  auto j = nlohmann::json::parse(resp.body, nullptr, false);
+  auto j =
+      logical::ParseJsonOrDiscarded(resp.body, logical::kRequestJsonLimits);
   auto malformed = [&first] {
     return Corruption(first.node_id + ": init: unexpected answer");
   };
@@ -579,7 +584,8 @@ int RunStatus(const Flags& f) {
       if (h.ok()) {
         auto l = Call(client, n, "GET", "sys/leader");
         if (l.ok() && l->status == 200) {
-          auto j = nlohmann::json::parse(l->body, nullptr, false);
+          auto j = logical::ParseJsonOrDiscarded(l->body,
+                                                 logical::kRequestJsonLimits);
           if (j.is_object()) leader = std::move(j);
         }
       }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "crypto/aead.h"
+#include "logical/json_limits.h"
 
 namespace vk::minivault {
 
@@ -47,7 +48,8 @@ std::string MountTable::Normalize(std::string_view path) {
 }
 
 Result<MountTable> MountTable::Decode(std::string_view json) {
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  nlohmann::json j =
+      logical::ParseJsonOrDiscarded(json, logical::kStoredJsonLimits);
   if (!j.is_object() || !j.contains("entries") || !j["entries"].is_array())
     return Corruption("stored mount table is malformed");
   MountTable t;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
+#include "logical/json_limits.h"
 
 namespace vk::minivault {
 namespace {}  // namespace
@@ -33,7 +34,8 @@ Result<std::optional<acl::Policy>> PolicyStore::Get(std::string_view name) {
   auto raw = view_->Get(n);
   if (!raw.ok()) return raw.status();
   if (!raw.value()) return std::optional<acl::Policy>();
-  nlohmann::json j = nlohmann::json::parse(*raw.value(), nullptr, false);
+  nlohmann::json j =
+      logical::ParseJsonOrDiscarded(*raw.value(), logical::kStoredJsonLimits);
   if (!j.is_object() || !j.contains("Raw") || !j["Raw"].is_string())
     return Corruption("stored policy \"" + n + "\" is malformed");
   auto policy = acl::ParsePolicy(n, j["Raw"].get<std::string>());

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/sha256.h"
+#include "logical/json_limits.h"
 
 namespace vk::minivault {
 
@@ -30,7 +31,7 @@ Result<Payload> DecodePayload(std::string_view data) {
     return p;
   }
   if (kind == PayloadKind::kRestore) {
-    auto j = nlohmann::json::parse(body, nullptr, false);
+    auto j = logical::ParseJsonOrDiscarded(body, logical::kRequestJsonLimits);
     if (!j.is_object() || !j["id"].is_string() || !j["proposer"].is_string())
       return Corruption("malformed restore marker in the raft log");
     p.kind = kind;
@@ -47,7 +48,7 @@ std::string EncodeServerContext(const ServerContext& s) {
 }
 
 Result<ServerContext> DecodeServerContext(std::string_view data) {
-  auto j = nlohmann::json::parse(data, nullptr, false);
+  auto j = logical::ParseJsonOrDiscarded(data, logical::kRequestJsonLimits);
   if (!j.is_object() || !j["node_id"].is_string() || !j["address"].is_string())
     return Corruption("malformed server in a raft configuration change");
   return ServerContext{j["node_id"].get<std::string>(),

@@ -7,6 +7,7 @@
 #include "base/time.h"
 #include "crypto/aead.h"
 #include "crypto/sha256.h"
+#include "logical/json_limits.h"
 
 namespace vk::minivault {
 namespace {
@@ -180,7 +181,8 @@ Result<std::optional<TokenEntry>> TokenStore::Lookup(std::string_view id) {
   auto raw = view_->Get(key);
   if (!raw.ok()) return raw.status();
   if (!raw.value()) return std::optional<TokenEntry>();
-  nlohmann::json j = nlohmann::json::parse(*raw.value(), nullptr, false);
+  nlohmann::json j =
+      logical::ParseJsonOrDiscarded(*raw.value(), logical::kStoredJsonLimits);
   auto entry = TokenEntry::FromJson(j);
   if (!entry.ok()) return entry.status();
   if (entry.value().expired(UnixNow())) {

@@ -1,5 +1,7 @@
 #include "minivault/vault_call.h"
 
+#include "logical/json_limits.h"
+
 namespace vk::minivault {
 
 Result<httpc::Response> CallVault(httpc::Client& client,
@@ -18,7 +20,7 @@ Result<httpc::Response> CallVault(httpc::Client& client,
 }
 
 std::string VaultErrorText(const httpc::Response& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = logical::ParseJsonOrDiscarded(r.body, logical::kRequestJsonLimits);
   std::string text = "HTTP " + std::to_string(r.status);
   if (j.is_object() && j["errors"].is_array() && !j["errors"].empty() &&
       j["errors"][0].is_string())

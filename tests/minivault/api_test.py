@@ -32,6 +32,22 @@ DIFFERENT_KEYS = ("could not verify hash file, possibly the snapshot is using "
                   "to bypass this check")
 MISSING_KEY = ("'key' must be specified in request body as JSON, or 'reset' "
                "set to true")
+# Vault's texts for its listener's JSON limits (sdk/helper/jsonutil).
+# Vault answers a body over a JSON limit with 500 and the limit's text
+# (http/util.go wrapJSONLimitsHandler); minivault does the same.
+JSON_LIMIT_STATUS = 500
+TOO_DEEP = "JSON input exceeds allowed nesting depth"
+STRING_TOO_LONG = "JSON string value exceeds allowed length"
+TOO_MANY_ENTRIES = "JSON object exceeds allowed entry count"
+TOO_MANY_ELEMENTS = "JSON array exceeds allowed element count"
+JSON = {"Content-Type": "application/json"}
+
+
+def nested_body(depth, key="data"):
+    """{"<key>": [[...]]}, `depth` containers deep in all (the body object
+    is the first)."""
+    inner = depth - 1
+    return ('{"%s":' % key + "[" * inner + "]" * inner + "}").encode()
 
 
 def setUpModule():
@@ -335,10 +351,18 @@ class HealthTest(ApiCase):
         status, _, raw = mv.request("HEAD", "/v1/sys/health?sealedcode=299")
         self.assertEqual((status, raw), (299, b""))
 
+        # Vault's sys/leader gets the sealed error from its core, and
+        # RespondError turns that error into a 503, not a 500.
+        status, body = mv.call("GET", "/v1/sys/leader")
+        self.assertEqual((status, body),
+                         (503, {"errors": ["Vault is sealed"]}))
+
         # Requests needing the barrier answer 503 while sealed.
         for method, path, token in (("GET", "/v1/secret/data/x", root),
                                     ("GET", "/v1/sys/mounts", root),
                                     ("GET", SNAPSHOT, root),
+                                    ("POST", "/v1/sys/capabilities-self",
+                                     root),
                                     ("GET", "/v1/auth/token/lookup-self",
                                      None)):
             with self.subTest(path=path):
@@ -379,6 +403,11 @@ class HealthTest(ApiCase):
         self.assertEqual(status, 200, leader)
         self.assertEqual((leader["ha_enabled"], leader["is_self"],
                           leader["performance_standby"]), (True, True, False))
+        # Sealed again (sys/seal): 503 again.
+        self.assertEqual(mv.call("PUT", "/v1/sys/seal", token=root)[0], 204)
+        self.assertEqual(mv.call("GET", "/v1/sys/leader"),
+                         (503, {"errors": ["Vault is sealed"]}))
+        mv.unseal(keys[:2])
         self.assertEqual(leader["leader_address"], mv.addr)
         self.assertIn("leader_cluster_address", leader)
         self.assertRegex(leader["active_time"],
@@ -739,6 +768,106 @@ class UnsealedTest(ApiCase):
         self.assertEqual(self.call("GET", "/v1/secret/data/dw/open",
                                    token=both)[0], 403)
 
+    # --- sys/capabilities-self ---
+
+    def capabilities(self, token, body, method="POST"):
+        return self.call(method, "/v1/sys/capabilities-self", token=token,
+                         json=body)
+
+    def test_capabilities_self_shape_for_root(self):
+        status, body = self.capabilities(
+            "root", {"paths": ["secret/data/x", "sys/mounts"]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"], {"secret/data/x": ["root"],
+                                        "sys/mounts": ["root"]})
+        # Vault injects the data at the top level too, beside the envelope.
+        self.assertEqual(body["secret/data/x"], ["root"])
+        self.assertEqual(body["sys/mounts"], ["root"])
+        self.assertNotIn("capabilities", body)
+        for field, value in (("lease_id", ""), ("renewable", False),
+                             ("lease_duration", 0), ("wrap_info", None),
+                             ("auth", None), ("mount_type", "system")):
+            self.assertEqual(body[field], value, field)
+        self.assertTrue(body["request_id"])
+        # One path is also answered under "capabilities"; the deprecated
+        # "path" field and PUT work as in Vault.
+        for method, req in (("POST", {"paths": ["secret/data/x"]}),
+                            ("PUT", {"paths": ["secret/data/x"]}),
+                            ("POST", {"path": "secret/data/x"}),
+                            ("POST", {"paths": [],
+                                      "path": ["secret/data/x"]})):
+            with self.subTest(method=method, req=req):
+                status, body = self.capabilities("root", req, method)
+                self.assertEqual(status, 200, body)
+                self.assertEqual(body["data"], {"capabilities": ["root"],
+                                                "secret/data/x": ["root"]})
+                self.assertEqual(body["capabilities"], ["root"])
+
+    def test_capabilities_self_for_a_policy_token(self):
+        self.policy("caps", 'path "secret/data/caps/*" '
+                            '{ capabilities = ["read", "list", "update"] }\n'
+                            'path "secret/data/caps/secret" '
+                            '{ capabilities = ["deny"] }\n'
+                            'path "secret/metadata/+/x" '
+                            '{ capabilities = ["delete", "sudo"] }')
+        t = self.token("caps")
+        paths = ["secret/data/caps/a", "secret/data/caps/secret",
+                 "secret/data/other", "secret/metadata/caps/x",
+                 "sys/capabilities-self", "cubbyhole/note",
+                 "/secret/data/caps/a"]
+        status, body = self.capabilities(t, {"paths": paths})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"], {
+            "secret/data/caps/a": ["list", "read", "update"],
+            "secret/data/caps/secret": ["deny"],
+            "secret/data/other": ["deny"],
+            "secret/metadata/caps/x": ["delete", "sudo"],
+            # From the default policy every token gets.
+            "sys/capabilities-self": ["update"],
+            "cubbyhole/note": ["create", "delete", "list", "read", "update"],
+            "/secret/data/caps/a": ["list", "read", "update"],
+        })
+        # A comma-separated string, as Vault's TypeCommaStringSlice takes.
+        status, body = self.capabilities(
+            t, {"paths": "secret/data/caps/a, secret/data/other"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"], {
+            "secret/data/caps/a": ["list", "read", "update"],
+            "secret/data/other": ["deny"]})
+        # A token with only the default policy: deny where nothing grants.
+        plain = self.token("default")
+        status, body = self.capabilities(plain, {"path": "secret/data/caps/a"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["capabilities"], ["deny"])
+
+    def test_capabilities_self_refusals(self):
+        for token in (None, "hvs.notarealtoken"):
+            with self.subTest(token=token):
+                status, body = self.capabilities(token, {"paths": ["x"]})
+                self.assertEqual((status, body),
+                                 (403, {"errors": ["permission denied"]}))
+        # Without the default policy nothing grants update on the endpoint.
+        self.policy("only-kv", 'path "secret/data/*" '
+                               '{ capabilities = ["read"] }')
+        status, body = self.call("POST", "/v1/auth/token/create",
+                                 json={"policies": ["only-kv"],
+                                       "no_default_policy": True})
+        self.assertEqual(status, 200, body)
+        bare = body["auth"]["client_token"]
+        status, body = self.capabilities(bare, {"paths": ["secret/data/x"]})
+        self.assertError(status, body, 403, "permission denied")
+        for req, message in (({}, "paths must be supplied"),
+                             ({"paths": []}, "paths must be supplied"),
+                             ({"paths": ""}, "paths must be supplied"),
+                             ({"paths": ["a", ""]}, "missing path"),
+                             ({"paths": 5}, None),
+                             ({"paths": [1, 2]}, None)):
+            with self.subTest(req=req):
+                status, body = self.capabilities("root", req)
+                self.assertError(status, body, 400, message)
+        status, body = self.call("GET", "/v1/sys/capabilities-self")
+        self.assertError(status, body, 405, "unsupported operation")
+
     # --- snapshots ---
 
     def test_snapshot_headers_and_vaultkeep_verify(self):
@@ -829,6 +958,93 @@ class UnsealedTest(ApiCase):
         self.assertError(status, body, 413)
         self.assertEqual(self.call("GET", "/v1/secret/data/huge")[0], 404)
         self.assertEqual(self.mv.call("GET", "/v1/sys/health")[0], 200)
+
+    def test_33_mib_body_is_refused(self):
+        # Just over Vault's 32 MiB max_request_size, as a plain write.
+        big = b'{"data": {"blob": "' + b"a" * (33 << 20) + b'"}}'
+        status, body = self.call("PUT", "/v1/secret/data/big33", data=big,
+                                 headers=JSON)
+        self.assertError(status, body, 413, "http: request body too large")
+        self.assertEqual(self.call("GET", "/v1/secret/data/big33")[0], 404)
+
+    def test_deeply_nested_json_is_refused_and_the_node_stays_up(self):
+        # 100,000 levels overflowed the request thread's stack (the parsed
+        # document is copied and dumped recursively) and killed the node.
+        deep = nested_body(100000)
+        for path in ("/v1/secret/data/deep", "/v1/secret/metadata/deep"):
+            with self.subTest(path=path):
+                start = time.monotonic()
+                status, body = self.call("PUT", path, data=deep,
+                                         headers=JSON)
+                self.assertError(status, body, JSON_LIMIT_STATUS, TOO_DEEP)
+                self.assertEqual(body, {"errors": [TOO_DEEP]})
+                self.assertLess(time.monotonic() - start, 10)
+                self.assertTrue(self.mv.alive(), "the server died")
+                # The node serves the next request.
+                status, _ = self.call("GET", "/v1/sys/health", token=None)
+                self.assertEqual(status, 200)
+        self.assertEqual(self.call("GET", "/v1/secret/data/deep")[0], 404)
+        # Unauthenticated endpoints and unknown paths parse bodies too.
+        for path in ("/v1/sys/unseal", "/v1/sys/init",
+                     "/v1/sys/storage/raft/bootstrap/challenge"):
+            with self.subTest(path=path):
+                status, body = self.mv.call("PUT", path, data=deep,
+                                            headers=JSON)
+                self.assertError(status, body, JSON_LIMIT_STATUS, TOO_DEEP)
+        status, body = self.call("PUT", "/v1/sys/policies/acl/deep",
+                                 data=nested_body(100000, "policy"),
+                                 headers=JSON)
+        self.assertError(status, body, JSON_LIMIT_STATUS, TOO_DEEP)
+        self.assertTrue(self.mv.alive(), "the server died")
+
+    def test_json_depth_at_the_limit_is_served(self):
+        # Vault's max_json_depth is 500, the body object included.
+        status, body = self.call("PUT", "/v1/secret/data/depth500",
+                                 data=nested_body(500), headers=JSON)
+        self.assertError(status, body, 400)  # data must be an object...
+        self.assertNotIn(TOO_DEEP, body["errors"])
+        # ...so nest objects: {"data": {"a": {"a": ... }}}, 500 in all.
+        doc = {}
+        for _ in range(498):
+            doc = {"a": doc}
+        status, body = self.call("PUT", "/v1/secret/data/depth500",
+                                 json={"data": doc})
+        self.assertEqual(status, 200, body)
+        status, body = self.call("GET", "/v1/secret/data/depth500")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"]["data"], doc)
+        status, body = self.call("PUT", "/v1/secret/data/depth501",
+                                 json={"data": {"a": doc}})
+        self.assertError(status, body, JSON_LIMIT_STATUS, TOO_DEEP)
+        self.assertEqual(self.call("GET", "/v1/secret/data/depth501")[0], 404)
+
+    def test_json_size_limits(self):
+        mib = 1 << 20
+        cases = [
+            ({"data": {"s": "a" * mib}}, None),
+            ({"data": {"s": "a" * (mib + 1)}}, STRING_TOO_LONG),
+            ({"data": {"k%d" % i: "v" for i in range(10000)}}, None),
+            ({"data": {"k%d" % i: "v" for i in range(10001)}},
+             TOO_MANY_ENTRIES),
+            ({"data": {"list": list(range(10000))}}, None),
+            ({"data": {"list": list(range(10001))}}, TOO_MANY_ELEMENTS),
+        ]
+        for i, (doc, error) in enumerate(cases):
+            with self.subTest(case=i, error=error):
+                status, body = self.call("PUT", f"/v1/secret/data/size{i}",
+                                         json=doc)
+                if error is None:
+                    self.assertEqual(status, 200, body)
+                else:
+                    self.assertEqual((status, body),
+                                     (JSON_LIMIT_STATUS, {"errors": [error]}))
+        # Brackets, quotes and commas inside strings are text, not JSON.
+        tricky = '[[[{{{"\\",,,]]]' + "[" * 600
+        status, body = self.call("PUT", "/v1/secret/data/tricky",
+                                 json={"data": {"s": tricky}})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.call("GET", "/v1/secret/data/tricky")[1]
+                         ["data"]["data"], {"s": tricky})
 
     def test_endless_chunked_body_is_cut_off(self):
         frame = b"%x\r\n" % 65536 + b"a" * 65536 + b"\r\n"

@@ -1,11 +1,13 @@
 """minivault as a raft cluster of real processes on loopback: forming it
 with sys/storage/raft/join, replication, Vault's standby behaviour (429
-health, sys/leader, forwarding, 307 on the snapshot paths), kill -9 of the
-leader under a stream of writes, restart and catch-up, catch-up of a
-lagging follower by copying the leader's state, membership changes, and a
-force restore of one cluster's snapshot into another cluster with other
-keys (reference §1, §4, §5)."""
+health, sys/leader, forwarding, 307 on the snapshot paths, JSON limits on
+a standby and on a join answer), kill -9 of the leader under a stream of
+writes, restart and catch-up, catch-up of a lagging follower by copying
+the leader's state, membership changes, and a force restore of one
+cluster's snapshot into another cluster with other keys (reference §1,
+§4, §5)."""
 
+import http.server
 import io
 import json
 import os
@@ -23,6 +25,7 @@ from minivault import (MiniVault, MiniVaultCluster,  # noqa: E402
 
 SNAPSHOT = "/v1/sys/storage/raft/snapshot"
 SNAPSHOT_FORCE = "/v1/sys/storage/raft/snapshot-force"
+TOO_DEEP = "JSON input exceeds allowed nesting depth"
 
 
 def setUpModule():
@@ -112,6 +115,55 @@ class FormationTest(ClusterTestCase):
         # No token through a standby: the active node's 403 comes back.
         status, _ = standbys[0].call("GET", "/v1/secret/data/app/s1")
         self.assertEqual(status, 403)
+
+        # A standby holds a body to the JSON limits before it forwards it;
+        # capabilities-self is forwarded like any authenticated request.
+        deep = b'{"data":' + b"[" * 100000 + b"]" * 100000 + b"}"
+        status, body = standbys[0].call(
+            "PUT", "/v1/secret/data/deep", token=c.root, data=deep,
+            headers={"Content-Type": "application/json"})
+        self.assertEqual((status, body), (500, {"errors": [TOO_DEEP]}))
+        status, body = standbys[1].call("POST", "/v1/sys/capabilities-self",
+                                        token=c.root,
+                                        json={"paths": ["secret/data/x"]})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["capabilities"], ["root"])
+        for node in c.nodes:
+            self.assertTrue(node.alive(), node.node_id)
+
+    def test_join_with_a_leader_answering_hostile_json(self):
+        # The join challenge comes from whatever leader_api_addr names: an
+        # answer nested 100,000 deep is refused, not dumped (recursively).
+        deep = (b'{"challenge": "AAAA", "seal_config": ' +
+                b'{"a":' * 100000 + b"1" + b"}" * 100000 + b"}")
+
+        class Hostile(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(deep)))
+                self.end_headers()
+                self.wfile.write(deep)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+        self.addCleanup(server.server_close)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.shutdown)
+        newcomer = MiniVault(node_id="node8")
+        self.addCleanup(newcomer.close)
+        status, body = newcomer.call(
+            "POST", "/v1/sys/storage/raft/join",
+            json={"leader_api_addr":
+                  f"http://127.0.0.1:{server.server_address[1]}"})
+        self.assertEqual((status, body),
+                         (500, {"errors":
+                                ["malformed raft challenge from the leader"]}))
+        self.assertTrue(newcomer.alive(), "the newcomer died")
+        self.assertFalse(newcomer.seal_status()["initialized"])
 
     def test_join_needs_the_unseal_keys(self):
         c = self.cluster(1).form(shares=3, threshold=2)

@@ -1,7 +1,8 @@
 """Compatibility of minivault with hvac (Debian's python3-hvac 0.11.2), an
-independent Vault client: the seal lifecycle, KV v2, policies, tokens and
-ACLs, and raft snapshots taken, restored and force-restored across two
-servers, all through hvac's own calls and adapter."""
+independent Vault client: the seal lifecycle, KV v2, policies, tokens,
+ACLs and sys/capabilities-self, and raft snapshots taken, restored and
+force-restored across two servers, all through hvac's own calls and
+adapter."""
 
 import os
 import sys
@@ -85,6 +86,11 @@ class HvacTest(MiniVaultTestCase):
         seal = c.sys.read_seal_status()
         self.assertEqual((seal["sealed"], seal["t"], seal["n"]),
                          (True, 3, 5))
+        # Vault answers sys/leader on a sealed node with 503, which hvac
+        # raises as VaultDown (a 500 would be InternalServerError).
+        with self.assertRaises(hvac.exceptions.VaultDown) as raised:
+            c.sys.read_leader_status()
+        self.assertIn("Vault is sealed", str(raised.exception))
         self.assertEqual(c.sys.read_health_status(method="GET").status_code,
                          503)
         self.assertEqual(c.sys.read_health_status(method="HEAD").status_code,
@@ -179,6 +185,23 @@ class HvacTest(MiniVaultTestCase):
         with self.assertRaises(hvac.exceptions.Forbidden):
             self.client(mv, "hvs.bogus").secrets.kv.v2.read_secret_version(
                 "app/db")
+
+        # sys/capabilities-self through hvac's own call.
+        caps = reader.sys.get_capabilities(
+            paths=["secret/data/app/db", "secret/data/other/x",
+                   "secret/metadata/app"])
+        self.assertEqual(caps["data"], {"secret/data/app/db": ["read"],
+                                        "secret/data/other/x": ["deny"],
+                                        "secret/metadata/app": ["list"]})
+        self.assertEqual(caps["secret/data/app/db"], ["read"])
+        one = reader.sys.get_capabilities(paths=["sys/capabilities-self"])
+        self.assertEqual(one["capabilities"], ["update"])
+        self.assertEqual(c.sys.get_capabilities(paths=["anything"])
+                         ["capabilities"], ["root"])
+        with self.assertRaises(hvac.exceptions.Forbidden):
+            self.client(mv, "hvs.bogus").sys.get_capabilities(paths=["x"])
+        with self.assertRaises(hvac.exceptions.InvalidRequest):
+            c.sys.get_capabilities(paths=[])
         self.assertEqual(kv.read_secret_version("app/db")["data"]["data"],
                          {"password": "two"})
 
