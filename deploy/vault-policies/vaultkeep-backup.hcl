@@ -15,3 +15,11 @@ path "sys/storage/raft/snapshot" {
 path "sys/storage/raft/configuration" {
   capabilities = ["read"]
 }
+
+# Pre-flight: vaultkeep asks which capabilities the token has on the
+# snapshot path before anything moves (a wrong token fails at once).
+# Vault's default policy grants this to every token; listed here for
+# tokens created with no_default_policy.
+path "sys/capabilities-self" {
+  capabilities = ["update"]
+}

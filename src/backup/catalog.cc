@@ -56,18 +56,39 @@ const repo::Node* FindNode(const std::vector<repo::Node>& nodes,
   return nullptr;
 }
 
-Result<std::vector<SnapshotEntry>> ListSnapshots(repo::Repository& repo) {
+Result<std::vector<SnapshotEntry>> ListSnapshots(
+    repo::Repository& repo, std::vector<UnreadableSnapshot>* unreadable) {
   VK_ASSIGN_OR_RETURN(auto ids, repo.ListIds(repo::kSnapshotsDir));
+  std::sort(ids.begin(), ids.end());
   std::vector<SnapshotEntry> out;
   for (const std::string& id : ids) {
-    VK_ASSIGN_OR_RETURN(std::string json,
-                        repo.LoadUnpacked(repo::kSnapshotsDir, id));
-    auto file = repo::DecodeSnapshotFile(json);
-    if (!file.ok()) return file.status().WithContext("snapshot " + id);
-    auto t = ParseRfc3339Zoned(file->time);
-    if (!t.ok()) return t.status().WithContext("snapshot " + id);
-    out.push_back(
-        SnapshotEntry{id, std::move(*file), t->time, t->utc_offset_seconds});
+    Result<SnapshotEntry> e = [&]() -> Result<SnapshotEntry> {
+      VK_ASSIGN_OR_RETURN(std::string json,
+                          repo.LoadUnpacked(repo::kSnapshotsDir, id));
+      VK_ASSIGN_OR_RETURN(repo::SnapshotFile file,
+                          repo::DecodeSnapshotFile(json));
+      VK_ASSIGN_OR_RETURN(ZonedTime t, ParseRfc3339Zoned(file.time));
+      return SnapshotEntry{id, std::move(file), t.time, t.utc_offset_seconds};
+    }();
+    if (e.ok()) {
+      out.push_back(std::move(*e));
+      continue;
+    }
+    // A file that vanished between the listing and the read was removed
+    // by a concurrent forget: not damage.
+    if (e.status().code() == StatusCode::kNotFound) continue;
+    Status named = e.status().message().find(id) != std::string::npos
+                       ? e.status()
+                       : e.status().WithContext(
+                             "snapshot file " +
+                             std::string(repo::kSnapshotsDir) + "/" + id);
+    if (unreadable == nullptr) return named;
+    if (named.code() == StatusCode::kPermissionDenied ||
+        named.code() == StatusCode::kUnavailable ||
+        named.code() == StatusCode::kIOError) {
+      return named;  // the store, not the file, is failing
+    }
+    unreadable->push_back({id, Corruption(named.message())});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.time != b.time ? a.time < b.time : a.id < b.id;
@@ -75,18 +96,50 @@ Result<std::vector<SnapshotEntry>> ListSnapshots(repo::Repository& repo) {
   return out;
 }
 
+bool KeysUnusable(const SnapshotEntry& s) {
+  return std::find(s.file.tags.begin(), s.file.tags.end(), kKeysUnusableTag) !=
+         s.file.tags.end();
+}
+
 Result<SnapshotEntry> FindSnapshot(repo::Repository& repo,
-                                   std::string_view spec) {
-  VK_ASSIGN_OR_RETURN(auto all, ListSnapshots(repo));
-  if (spec == "latest") {
-    if (all.empty()) return NotFound("the repository has no snapshots");
-    return all.back();
-  }
-  if (spec.size() < 4 || spec.size() > 64 ||
-      spec.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+                                   std::string_view spec, FindNotes* notes) {
+  auto note = [&](std::string line) {
+    if (notes != nullptr) notes->lines.push_back(std::move(line));
+  };
+  if (spec != "latest" &&
+      (spec.size() < 4 || spec.size() > 64 ||
+       spec.find_first_not_of("0123456789abcdef") != std::string_view::npos)) {
     return InvalidArgument("snapshot ID \"" + std::string(spec) +
                            "\": expected \"latest\" or 4 to 64 lowercase "
                            "hex digits");
+  }
+  std::vector<UnreadableSnapshot> bad;
+  VK_ASSIGN_OR_RETURN(auto all, ListSnapshots(repo, &bad));
+  if (spec == "latest") {
+    for (const UnreadableSnapshot& u : bad) {
+      note("skipped " + u.status.message());
+    }
+    if (all.empty()) {
+      if (!bad.empty()) {
+        return Corruption("the repository has no readable snapshot (" +
+                          std::to_string(bad.size()) +
+                          " snapshot files are damaged; `vaultkeep check` "
+                          "names them)");
+      }
+      return NotFound("the repository has no snapshots");
+    }
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (!KeysUnusable(*it)) return *it;
+      note("skipped snapshot " + it->id.substr(0, 8) + " of " + it->file.time +
+           ": its escrowed keys cannot unseal it (tag " + kKeysUnusableTag +
+           "); give its ID to use it anyway");
+    }
+    note("every snapshot is tagged " + std::string(kKeysUnusableTag) +
+         ": using the newest one");
+    return all.back();
+  }
+  for (const UnreadableSnapshot& u : bad) {
+    if (u.id.starts_with(spec)) return u.status;
   }
   const SnapshotEntry* match = nullptr;
   for (const auto& s : all) {

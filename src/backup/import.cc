@@ -70,7 +70,8 @@ Result<std::string> Commit(repo::Repository& repo, const ImportOptions& o,
                            const snapshot::ArchiveInfo& info,
                            std::map<std::string, std::string>& small,
                            std::vector<Sha256Digest> state_content,
-                           const Manifest& manifest) {
+                           const Manifest& manifest,
+                           const std::vector<std::string>& tags) {
   std::string mtime =
       FormatRfc3339(std::chrono::system_clock::from_time_t(info.mtime));
   std::vector<Node> archive;
@@ -116,7 +117,7 @@ Result<std::string> Commit(repo::Repository& repo, const ImportOptions& o,
   snap.paths = {kSnapshotPath};
   snap.hostname = o.hostname;
   snap.username = o.username;
-  snap.tags = o.tags;
+  snap.tags = tags;
   snap.program_version = "vaultkeep " + o.tool_version;
   return repo.SaveUnpacked(repo::kSnapshotsDir, repo::EncodeSnapshotFile(snap));
 }
@@ -186,12 +187,15 @@ Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,
     VK_RETURN_IF_ERROR(pipeline.Drain());
     result.state = pipeline.stats();
     result.manifest = BuildManifest(o, result.archive, visitor.small(), avg);
+    result.tags = o.tags;
     if (o.before_commit) {
-      VK_RETURN_IF_ERROR(o.before_commit(result.archive, &result.manifest));
+      VK_RETURN_IF_ERROR(
+          o.before_commit(result.archive, &result.manifest, &result.tags));
     }
-    VK_ASSIGN_OR_RETURN(result.snapshot_id,
-                        Commit(repo, o, result.archive, visitor.small(),
-                               std::move(state_content), result.manifest));
+    VK_ASSIGN_OR_RETURN(
+        result.snapshot_id,
+        Commit(repo, o, result.archive, visitor.small(),
+               std::move(state_content), result.manifest, result.tags));
     result.added_bytes = repo.pack_bytes_written();
     return Status::Ok();
   };

@@ -49,16 +49,19 @@ struct ImportOptions {
   // before anything that makes the snapshot visible (index, snapshot
   // file). An error records nothing, as for a bad archive: the live backup
   // uses it to confirm the leader did not change during the transfer. It
-  // may amend the manifest (timings).
-  std::function<Status(const snapshot::ArchiveInfo&, Manifest*)> before_commit;
+  // may amend the manifest (timings, the key check) and add tags.
+  std::function<Status(const snapshot::ArchiveInfo&, Manifest*,
+                       std::vector<std::string>* tags)>
+      before_commit;
 };
 
 struct ImportResult {
   std::string snapshot_id;
   snapshot::ArchiveInfo archive;
   Manifest manifest;
-  PipelineStats state;       // state.bin chunks
-  uint64_t added_bytes = 0;  // pack bytes written (before index/snapshot)
+  std::vector<std::string> tags;  // as recorded (before_commit may add)
+  PipelineStats state;            // state.bin chunks
+  uint64_t added_bytes = 0;       // pack bytes written (before index/snapshot)
 };
 
 Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,

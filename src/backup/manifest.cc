@@ -55,6 +55,12 @@ std::string EncodeManifest(const Manifest& m) {
         {"keys_seconds", t.keys},   {"snapshot_seconds", t.snapshot},
         {"total_seconds", t.total}, {"attempts", t.attempts}};
   }
+  if (m.key_check.checked) {
+    const KeyCheckRecord& k = m.key_check;
+    j["key_check"] = {{"verdict", k.verdict},   {"threshold", k.threshold},
+                      {"distinct", k.distinct}, {"usable", k.usable},
+                      {"problems", k.problems}, {"summary", k.summary}};
+  }
   return j.dump(2) + "\n";
 }
 
@@ -130,6 +136,19 @@ Result<Manifest> DecodeManifest(std::string_view json) {
       m.timings.snapshot = t.value("snapshot_seconds", 0.0);
       m.timings.total = t.value("total_seconds", 0.0);
       m.timings.attempts = t.value("attempts", 0);
+    }
+    if (j.contains("key_check")) {
+      const auto& k = j["key_check"];
+      KeyCheckRecord& r = m.key_check;
+      r.checked = true;
+      r.verdict = k.value("verdict", "");
+      r.threshold = k.value("threshold", 0);
+      r.distinct = k.value("distinct", 0);
+      if (k.contains("usable"))
+        r.usable = k["usable"].get<std::vector<std::string>>();
+      if (k.contains("problems"))
+        r.problems = k["problems"].get<std::vector<std::string>>();
+      r.summary = k.value("summary", "");
     }
     return m;
   } catch (const nlohmann::json::exception& e) {

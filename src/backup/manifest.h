@@ -57,6 +57,19 @@ struct ClusterFacts {
   std::vector<std::string> peers;  // raft node IDs at backup time
 };
 
+// What the offline check of the escrowed unseal keys found at backup time
+// (ops/key_check.h); absent (`checked` false) for backups without keys and
+// for manifests written before the check existed.
+struct KeyCheckRecord {
+  bool checked = false;
+  std::string verdict;  // "proven", "unverified" or "unusable"
+  int threshold = 0;
+  int distinct = 0;                   // distinct valid shares escrowed
+  std::vector<std::string> usable;    // key names to unseal with, best first
+  std::vector<std::string> problems;  // one sentence each, naming the key
+  std::string summary;
+};
+
 // Wall-clock of the stages, seconds.
 struct Timings {
   std::string started;  // RFC 3339
@@ -89,6 +102,7 @@ struct Manifest {
   std::vector<std::string> keys;  // escrowed key file names under keys/
   ClusterFacts cluster;
   Timings timings;
+  KeyCheckRecord key_check;
 
   const ManifestEntry* Find(std::string_view name) const;
 };

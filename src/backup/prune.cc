@@ -53,7 +53,16 @@ Result<std::set<std::string>> UsedBlobs(repo::Repository& repo) {
 }
 
 Result<PruneReport> Prune(repo::Repository& repo, const PruneOptions& o) {
-  VK_ASSIGN_OR_RETURN(std::set<std::string> used, UsedBlobs(repo));
+  Result<std::set<std::string>> got = UsedBlobs(repo);
+  if (!got.ok()) {
+    // A snapshot that cannot be read may need any blob: deleting data now
+    // could destroy the rest of it.
+    return got.status().WithContext(
+        "prune refused, nothing was deleted (it cannot know which data an "
+        "unreadable snapshot needs: restore the file, or remove the "
+        "snapshot with `vaultkeep forget ID`)");
+  }
+  std::set<std::string> used = std::move(*got);
   PruneReport report;
 
   // Every pack on disk, and what the index says about each.

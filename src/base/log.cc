@@ -8,7 +8,8 @@
 namespace vk {
 
 void InitLogging(int verbosity) {
-  auto logger = spdlog::stderr_logger_st("vaultkeep");
+  // _mt: library code logs from worker threads (transfers, pack uploads).
+  auto logger = spdlog::stderr_logger_mt("vaultkeep");
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v",
                       spdlog::pattern_time_type::utc);
   spdlog::level::level_enum level = spdlog::level::warn;

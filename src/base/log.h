@@ -1,5 +1,10 @@
-// Process-wide logging to stderr (spdlog). Only cli/ and the daemon call
-// these; library code reports through return values and callbacks.
+// Process-wide logging to stderr (spdlog). A program's main calls
+// InitLogging once; library code then logs through spdlog's default logger
+// (spdlog::info for the steps of a long operation and retries with their
+// reason, spdlog::debug for each HTTP call, spdlog::warn for what an
+// operator should see even without -v) and never prints to stdout. Log
+// lines carry no secrets: no token, key, password or header value, no
+// query string.
 #ifndef VAULTKEEP_BASE_LOG_H_
 #define VAULTKEEP_BASE_LOG_H_
 

@@ -1,7 +1,8 @@
 #include "base/strings.h"
 
-#include <charconv>
+#include <string.h>
 
+#include <charconv>
 #include <cstdlib>
 
 namespace vk {
@@ -147,6 +148,18 @@ std::string TrimSpace(std::string_view s) {
 std::string Getenv(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
+}
+
+void Wipe(std::string& secret) {
+  // The whole capacity: a string that shrank keeps old bytes past size().
+  secret.resize(secret.capacity());
+  explicit_bzero(secret.data(), secret.size());
+  secret.clear();
+}
+
+void Wipe(std::vector<std::string>& secrets) {
+  for (std::string& s : secrets) Wipe(s);
+  secrets.clear();
 }
 
 }  // namespace vk

@@ -49,6 +49,12 @@ std::string PercentEncode(std::string_view s, bool keep_slash = false);
 
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 
+// Overwrites a secret's bytes with explicit_bzero (which the compiler may
+// not drop as a dead store) and empties it: for keys, tokens and passwords
+// once they are no longer needed.
+void Wipe(std::string& secret);
+void Wipe(std::vector<std::string>& secrets);
+
 }  // namespace vk
 
 #endif  // VAULTKEEP_BASE_STRINGS_H_

@@ -26,9 +26,15 @@ struct ZonedTime {
 // As ParseRfc3339, keeping the zone the time was written in (restic's
 // forget buckets by the snapshot's own calendar fields).
 Result<ZonedTime> ParseRfc3339Zoned(std::string_view s);
-// kCorruption on anything that is not an RFC 3339 date-time. Times outside
-// what system_clock holds (years 1678-2261) clamp to its min() / max().
+// kCorruption on anything that is not an RFC 3339 date-time, strictly:
+// every field in range (month 1-12, the day within its month, leap years
+// counted, hour 0-23, minute and second 0-59, zone offset up to 23:59),
+// nothing normalized. Times outside what system_clock holds (years
+// 1678-2261) clamp to its min() / max().
 Result<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view s);
+// False for the clamped ends ParseRfc3339 maps far-off times to: a time
+// the user gives must be inside the range to be recorded as given.
+bool InClockRange(std::chrono::system_clock::time_point t);
 
 }  // namespace vk
 

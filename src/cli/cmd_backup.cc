@@ -10,7 +10,9 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "backup/catalog.h"
 #include "backup/import.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "chunker/chunker.h"
 #include "cli/archive_input.h"
@@ -64,20 +66,43 @@ Result<size_t> ParseChunkSize(std::string_view s) {
   return std::stoul(digits) * mult;
 }
 
-// RFC 3339, or restic's "2006-01-02 15:04:05" in local time.
+// RFC 3339, or restic's "2006-01-02 15:04:05" in local time; strictly (no
+// field out of range, nothing normalized) and inside the years a snapshot
+// time can hold.
 Result<std::string> ParseSnapshotTime(const std::string& s) {
   if (s.empty()) return FormatRfc3339(std::chrono::system_clock::now());
-  if (auto t = ParseRfc3339(s); t.ok()) return FormatRfc3339(*t);
-  std::tm tm{};
-  const char* end = strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
-  if (end == nullptr || *end != '\0') {
-    return InvalidArgument("--time \"" + s +
-                           "\": expected RFC 3339 (2024-05-01T02:00:00Z) or "
-                           "\"2024-05-01 02:00:00\" (local time)");
+  const std::string expected =
+      ": expected RFC 3339 (2024-05-01T02:00:00Z) or \"2024-05-01 02:00:00\" "
+      "(local time), with every field in range";
+  std::chrono::system_clock::time_point t;
+  if (s.find('T') != std::string::npos || s.find('t') != std::string::npos) {
+    Result<std::chrono::system_clock::time_point> r = ParseRfc3339(s);
+    if (!r.ok()) return InvalidArgument("--time: " + r.status().message());
+    t = *r;
+  } else {
+    std::tm tm{};
+    const char* end = strptime(s.c_str(), "%Y-%m-%d %H:%M:%S", &tm);
+    if (end == nullptr || *end != '\0' || s.size() != 19)
+      return InvalidArgument("--time " + Quote(s) + expected);
+    std::tm given = tm;
+    tm.tm_isdst = -1;
+    std::time_t secs = std::mktime(&tm);
+    // mktime normalizes (Feb 31 -> Mar 3): refuse what it had to change,
+    // except an hour that a daylight-saving change skips.
+    if (secs == -1 || tm.tm_year != given.tm_year ||
+        tm.tm_mon != given.tm_mon || tm.tm_mday != given.tm_mday ||
+        tm.tm_min != given.tm_min || tm.tm_sec != given.tm_sec ||
+        given.tm_hour > 23) {
+      return InvalidArgument("--time " + Quote(s) + expected);
+    }
+    t = std::chrono::system_clock::from_time_t(secs);
   }
-  tm.tm_isdst = -1;
-  std::time_t t = std::mktime(&tm);
-  return FormatRfc3339(std::chrono::system_clock::from_time_t(t));
+  if (!InClockRange(t)) {
+    return InvalidArgument("--time " + Quote(s) +
+                           ": outside the years 1678-2261 a snapshot time "
+                           "can hold");
+  }
+  return FormatRfc3339(t);
 }
 
 uint64_t FileSizeOrZero(const std::string& path) {
@@ -115,6 +140,7 @@ Result<backup::ImportOptions> CommonImportOptions(const BackupOptions& o) {
 void PrintResult(const BackupOptions& o, const backup::ImportResult& r,
                  const backup::ImportOptions& io, double secs,
                  const std::string& leader) {
+  const backup::KeyCheckRecord& kc = r.manifest.key_check;
   const backup::Manifest& m = r.manifest;
   if (o.json) {
     nlohmann::ordered_json j;
@@ -131,6 +157,12 @@ void PrintResult(const BackupOptions& o, const backup::ImportResult& r,
                       {"attempts", m.timings.attempts}};
     }
     j["keys"] = m.keys;
+    j["tags"] = r.tags;
+    if (kc.checked) {
+      j["key_check"] = {{"verdict", kc.verdict},
+                        {"summary", kc.summary},
+                        {"problems", kc.problems}};
+    }
     j["archive_bytes"] = r.archive.compressed_size;
     j["state_bytes"] = r.archive.state_size;
     j["chunks"] = r.state.chunks;
@@ -149,6 +181,10 @@ void PrintResult(const BackupOptions& o, const backup::ImportResult& r,
                          ? ""
                          : "  escrowed " + std::to_string(m.keys.size()) +
                                " keys (" + m.cluster.key_store + ")\n";
+  if (kc.checked) {
+    keys += "  unseal keys: " + kc.summary + "\n";
+    for (const std::string& p : kc.problems) keys += "    " + p + "\n";
+  }
   PrintOut("snapshot " + r.snapshot_id.substr(0, 8) + " saved" + from +
            ": Vault index " + std::to_string(m.index) + ", term " +
            std::to_string(m.term) + ", " + std::to_string(m.records) +
@@ -226,6 +262,24 @@ Status RunLiveBackup(const BackupOptions& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   PrintResult(o, r->import, io, secs, r->leader);
+  const std::string id = r->import.snapshot_id.substr(0, 8);
+  if (r->key_check && !r->key_check->usable()) {
+    // The verified data is kept (tagged); the keys are the damage.
+    return Corruption("the escrowed unseal keys cannot unseal this backup: " +
+                      r->key_check->Summary() + "; snapshot " + id +
+                      " was recorded with tag " + backup::kKeysUnusableTag +
+                      " (\"latest\" and restore pass over it); fix the key "
+                      "store and back up again");
+  }
+  if (r->key_check && r->key_check->degraded()) {
+    return Corruption(
+        "the key store holds unseal keys that are malformed, "
+        "duplicated or of another cluster (" +
+        Join(r->key_check->problems, "; ") + "); snapshot " + id +
+        " restores with the others (" + r->key_check->Summary() +
+        ") and was recorded with tag " + backup::kKeysDegradedTag +
+        "; fix the key store");
+  }
   return Status::Ok();
 }
 

@@ -1,7 +1,8 @@
 // vaultkeep dump SNAPSHOT [-o FILE]: write the Vault archive a snapshot
 // holds as a .snap that `vault operator raft snapshot restore` accepts.
 // Streamed with no temporary file; -o FILE appears only once the whole
-// archive was written and verified.
+// archive was written and verified. A character device or FIFO is written
+// in place; a symlink is refused (env/file.h OpenOutput).
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -35,12 +36,14 @@ Status RunDump(const DumpCmdOptions& o) {
   }
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
-  VK_ASSIGN_OR_RETURN(auto snap, backup::FindSnapshot(*repo, o.snapshot));
+  VK_ASSIGN_OR_RETURN(auto snap, FindSnapshotWarn(*repo, o.snapshot));
   VK_ASSIGN_OR_RETURN(auto b, backup::OpenVaultBackup(*repo, snap));
   uint64_t total = b.layout == backup::BackupLayout::kStash
                        ? b.snap_file.size
                        : b.manifest.tar_size;
-  VK_ASSIGN_OR_RETURN(auto out, OpenOutput(o.output));
+  OutputKind kind;
+  VK_ASSIGN_OR_RETURN(auto out, OpenOutput(o.output, &kind));
+  const bool atomic = kind == OutputKind::kNewFile || kind == OutputKind::kFile;
   backup::DumpOptions dopt;
   dopt.gzip_level = o.gzip_level;
   Result<backup::DumpResult> r = [&] {
@@ -51,9 +54,10 @@ Status RunDump(const DumpCmdOptions& o) {
   if (!r.ok()) {
     return r.status().WithContext(
         "snapshot " + snap.id.substr(0, 8) +
-        (o.output == "-" ? " (output is incomplete)" : " (no file written)"));
+        (atomic ? " (no file written)" : " (output is incomplete)"));
   }
-  VK_RETURN_IF_ERROR(out->Close());
+  VK_RETURN_IF_ERROR(out->Close().WithContext(atomic ? "no file written"
+                                                     : "output is incomplete"));
   if (o.json && o.output != "-") {
     nlohmann::ordered_json j{
         {"snapshot_id", snap.id},

@@ -2,10 +2,12 @@
 // (and, with --prune or `prune`, the data nothing needs any more). Both
 // take the exclusive lock; the newest snapshot of each group is never
 // removed.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "backup/catalog.h"
 #include "backup/prune.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "cli/command.h"
 #include "cli/output.h"
@@ -18,6 +20,7 @@ namespace {
 
 struct ForgetOptions {
   RepoOptions repo;
+  std::vector<std::string> ids;  // remove these, whatever the policy says
   repo::ForgetPolicy policy;
   std::vector<std::string> keep_tags;
   std::string group_by = "host,paths";
@@ -83,19 +86,87 @@ nlohmann::ordered_json PruneJson(const backup::PruneReport& r) {
       {"bytes_before", r.bytes_before},     {"bytes_freed", r.bytes_freed}};
 }
 
+// Snapshot file names under snapshots/ matching each of `specs` (a full ID
+// or a unique prefix of 4+ hex digits). Names, not contents: a damaged
+// file cannot be read, and is removed by naming it.
+Result<std::vector<std::string>> ResolveIds(
+    repo::Repository& repo, const std::vector<std::string>& specs) {
+  VK_ASSIGN_OR_RETURN(auto names, repo.ListIds(repo::kSnapshotsDir));
+  std::vector<std::string> out;
+  for (const std::string& spec : specs) {
+    if (spec.size() < 4 || spec.size() > 64 ||
+        spec.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return InvalidArgument("snapshot ID " + Quote(spec) +
+                             ": expected 4 to 64 lowercase hex digits");
+    }
+    std::vector<std::string> hits;
+    for (const std::string& n : names) {
+      if (n.starts_with(spec)) hits.push_back(n);
+    }
+    if (hits.empty()) return NotFound("no snapshot with ID " + spec);
+    if (hits.size() > 1) {
+      return InvalidArgument("snapshot ID prefix " + spec +
+                             " is ambiguous; give more digits");
+    }
+    if (std::find(out.begin(), out.end(), hits[0]) == out.end())
+      out.push_back(hits[0]);
+  }
+  return out;
+}
+
+// forget ID...: removes exactly the named snapshot files.
+Status ForgetIds(const ForgetOptions& o, repo::Repository& repo,
+                 std::vector<std::string>* removed, std::string* text) {
+  VK_ASSIGN_OR_RETURN(*removed, ResolveIds(repo, o.ids));
+  for (const std::string& id : *removed) {
+    *text += (o.dry_run ? "would remove snapshot " : "removed snapshot ") +
+             id.substr(0, 8) + "\n";
+    if (!o.dry_run) {
+      VK_RETURN_IF_ERROR(
+          repo.storage().Remove(std::string(repo::kSnapshotsDir) + "/" + id));
+    }
+  }
+  return Status::Ok();
+}
+
+// The common tail of both forms: prune when asked (and when anything was
+// removed), release the lock, print `j` or `text`.
+Status PruneAndPrint(const ForgetOptions& o, repo::Repository& repo,
+                     repo::RepoLock& lock, bool prune, nlohmann::ordered_json j,
+                     std::string text) {
+  if (prune) {
+    VK_ASSIGN_OR_RETURN(auto report,
+                        backup::Prune(repo, {.dry_run = o.dry_run}));
+    text += PruneSummary(report, o.dry_run);
+    j["prune"] = PruneJson(report);
+  }
+  VK_RETURN_IF_ERROR(lock.Release());
+  PrintOut(o.json ? j.dump(2) + "\n" : text);
+  return Status::Ok();
+}
+
 Status RunForget(const ForgetOptions& o) {
   VK_ASSIGN_OR_RETURN(repo::GroupBy by, ParseGroupBy(o.group_by));
   repo::ForgetPolicy policy = o.policy;
   for (const std::string& t : o.keep_tags)
     policy.keep_tags.push_back(SplitComma(t));
+  if (!o.ids.empty() && policy.HasRule())
+    return InvalidArgument("give snapshot IDs or --keep-* rules, not both");
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, !o.dry_run));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
-  VK_ASSIGN_OR_RETURN(auto all, backup::ListSnapshots(*repo));
+  if (!o.ids.empty()) {
+    std::vector<std::string> removed;
+    std::string text;
+    VK_RETURN_IF_ERROR(ForgetIds(o, *repo, &removed, &text));
+    nlohmann::ordered_json j{{"removed", removed}, {"dry_run", o.dry_run}};
+    return PruneAndPrint(o, *repo, *lock, o.prune, std::move(j), text);
+  }
+  VK_ASSIGN_OR_RETURN(auto all, ListSnapshotsWarn(*repo));
   std::vector<repo::ForgetSnapshot> in;
   for (const auto& s : all) {
     in.push_back({s.id, s.time, s.utc_offset_seconds, s.file.hostname,
-                  s.file.paths, s.file.tags});
+                  s.file.paths, s.file.tags, backup::KeysUnusable(s)});
   }
   VK_ASSIGN_OR_RETURN(auto groups, repo::ApplyPolicyByGroup(in, policy, by));
 
@@ -109,8 +180,13 @@ Status RunForget(const ForgetOptions& o) {
     jg["tags"] = g.key.tags;
     jg["keep"] = nlohmann::ordered_json::array();
     jg["remove"] = nlohmann::ordered_json::array();
-    text += "snapshots for host \"" + g.key.hostname + "\"\nkeep " +
-            std::to_string(g.decision.keep.size()) + " snapshots:\n";
+    jg["keys_unusable"] = g.key.apart;
+    text += "snapshots for host \"" + g.key.hostname + "\"" +
+            (g.key.apart ? " whose escrowed keys are unusable (kept apart: "
+                           "they take no keep slot from good backups)"
+                         : "") +
+            "\nkeep " + std::to_string(g.decision.keep.size()) +
+            " snapshots:\n";
     std::string table = "ID\tTime\tTags\tReasons\n";
     for (const auto& k : g.decision.keep) {
       std::string reasons;
@@ -141,15 +217,8 @@ Status RunForget(const ForgetOptions& o) {
     }
   }
   nlohmann::ordered_json j{{"groups", jgroups}, {"dry_run", o.dry_run}};
-  if (o.prune && !remove.empty()) {
-    VK_ASSIGN_OR_RETURN(auto report,
-                        backup::Prune(*repo, {.dry_run = o.dry_run}));
-    text += PruneSummary(report, o.dry_run);
-    j["prune"] = PruneJson(report);
-  }
-  VK_RETURN_IF_ERROR(lock->Release());
-  PrintOut(o.json ? j.dump(2) + "\n" : text);
-  return Status::Ok();
+  return PruneAndPrint(o, *repo, *lock, o.prune && !remove.empty(),
+                       std::move(j), text);
 }
 
 struct PruneCmdOptions {
@@ -178,6 +247,10 @@ void RegisterForget(CLI::App& app, Context* ctx) {
       "forget",
       "Remove snapshots by retention rules (the newest of each group is "
       "always kept).");
+  cmd->add_option("snapshot", o->ids,
+                  "Remove these snapshots (IDs or unique prefixes), whether "
+                  "or not their files can be read, instead of applying "
+                  "--keep-* rules");
   cmd->add_option("--keep-last", o->policy.last, "Keep the last N snapshots");
   cmd->add_option("--keep-hourly", o->policy.hourly, "Keep N hourly snapshots");
   cmd->add_option("--keep-daily", o->policy.daily, "Keep N daily snapshots");

@@ -47,7 +47,7 @@ Status Walk(repo::Repository& repo, const Sha256Digest& tree,
 Status RunLs(const LsOptions& o) {
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
-  VK_ASSIGN_OR_RETURN(auto snap, backup::FindSnapshot(*repo, o.snapshot));
+  VK_ASSIGN_OR_RETURN(auto snap, FindSnapshotWarn(*repo, o.snapshot));
   std::string out;
   VK_RETURN_IF_ERROR(Walk(*repo, snap.file.tree, "", 0, o.json, &out));
   PrintOut(o.json ? out : Tabulate(out, {.minwidth = 1, .padding = 2}));

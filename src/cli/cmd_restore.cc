@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/repo_options.h"
 #include "cli/tabwriter.h"
+#include "cli/test_hooks.h"
 #include "cli/vault_options.h"
 #include "ops/live_restore.h"
 
@@ -29,7 +30,7 @@ struct RestoreFlags {
   double settle_s = 180;
 };
 
-std::string Seconds(double s) {
+std::string SecondsText(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", s);
   return buf;
@@ -61,10 +62,21 @@ std::string PlanText(const ops::RestorePlan& p, const ops::RestoreOptions& o,
          " unseal keys" + (p.keys.root_token ? " and the root token" : "") +
          (p.keys.prefix.empty() ? "" : " (prefix " + p.keys.prefix + ")") +
          "\n";
-  out += "  target       " + p.active.addr + " active, cluster " +
-         p.active.health.cluster_id + ", Vault " + p.active.health.version +
-         ", " + p.seal.type + " seal " + std::to_string(p.seal.threshold) +
-         " of " + std::to_string(p.seal.shares) + "\n";
+  if (!p.keys.unseal_keys.empty()) {
+    out += "  key check    " + p.key_check.Summary() + "\n";
+  }
+  if (p.resume) {
+    out += "  target       " + std::to_string(p.nodes.size()) +
+           " nodes, none active; " + p.seal.type + " seal " +
+           std::to_string(p.seal.threshold) + " of " +
+           std::to_string(p.seal.shares) + "\n";
+    out += "  resume       " + p.resume_reason + "\n";
+  } else {
+    out += "  target       " + p.active.addr + " active, cluster " +
+           p.active.health.cluster_id + ", Vault " + p.active.health.version +
+           ", " + p.seal.type + " seal " + std::to_string(p.seal.threshold) +
+           " of " + std::to_string(p.seal.shares) + "\n";
+  }
   if (p.peers_known) {
     std::string peers;
     for (const auto& s : p.peers) {
@@ -74,8 +86,10 @@ std::string PlanText(const ops::RestorePlan& p, const ops::RestoreOptions& o,
     out += "  peers        " + peers + "\n";
   }
   out += "  nodes        " + Join(p.nodes, ", ") + "\n";
-  out += "  1. upload    POST " + p.endpoint + " on " + p.active.addr + "\n";
-  out += "  2. wait      for Vault's background restore\n";
+  if (!p.resume) {
+    out += "  1. upload    POST " + p.endpoint + " on " + p.active.addr + "\n";
+    out += "  2. wait      for Vault's background restore\n";
+  }
   if (!p.migrate_names.empty()) {
     out += "  3. migrate   " + std::to_string(p.migrate_names.size()) +
            " keys into " + p.key_store + " as " + p.migrate_names.front() +
@@ -101,11 +115,16 @@ Status RunRestore(const RestoreFlags& f) {
   o.force = f.force;
   o.unseal = !f.no_unseal;
   o.probe_path = f.probe_path;
-  if (f.settle_s <= 0) return InvalidArgument("--settle must be positive");
-  o.settle = std::chrono::milliseconds(static_cast<long>(f.settle_s * 1000));
+  VK_ASSIGN_OR_RETURN(o.settle, Seconds("--settle", f.settle_s, false));
   o.on_step = [](const ops::RestoreStep& s) {
     std::fprintf(stderr, "%-16s %-8s %s\n", s.name.c_str(),
-                 Seconds(s.seconds).c_str(), s.detail.c_str());
+                 SecondsText(s.seconds).c_str(), s.detail.c_str());
+    KillPoint(s.name);
+  };
+  int unsealed = 0;
+  o.on_unsealed = [&unsealed](const std::string& addr) {
+    std::fprintf(stderr, "%-16s %-8s %s\n", "unsealed node", "", addr.c_str());
+    KillPoint("unsealed-node:" + std::to_string(++unsealed));
   };
   if (v.keys && !f.no_migrate) o.target_keys = v.keys.get();
 
@@ -114,7 +133,7 @@ Status RunRestore(const RestoreFlags& f) {
   VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   VK_ASSIGN_OR_RETURN(backup::SnapshotEntry snap,
-                      backup::FindSnapshot(*repo, f.snapshot));
+                      FindSnapshotWarn(*repo, f.snapshot));
   // The target prefix: the flag or the AppBinding's restore task, else
   // the names the keys had (same-named stores, e.g. a rebuilt cluster).
   Result<ops::RestorePlan> plan = [&]() -> Result<ops::RestorePlan> {
@@ -141,17 +160,20 @@ Status RunRestore(const RestoreFlags& f) {
     o.progress = [&](uint64_t bytes) {
       progress.Add(bytes - seen);
       seen = bytes;
+      KillAfterBytes("upload", bytes);
     };
     return ops::ExecuteRestore(client, *repo, *plan, o);
   }();
   VK_RETURN_IF_ERROR(lock->Release());
   VK_RETURN_IF_ERROR(r.status());
+  for (const std::string& n : r->notes) PrintWarning(n);
   std::string out = "Restored snapshot " + snap.id.substr(0, 8) + " in " +
-                    Seconds(r->seconds) + "; active node " + r->active + "\n";
+                    SecondsText(r->seconds) + "; active node " + r->active +
+                    "\n";
   for (const ops::RestoreStep& s : r->steps) {
     char line[64];
     std::snprintf(line, sizeof line, "  %-16s %8s  ", s.name.c_str(),
-                  Seconds(s.seconds).c_str());
+                  SecondsText(s.seconds).c_str());
     out += line + s.detail + "\n";
   }
   PrintOut(out);

@@ -25,7 +25,7 @@ std::string Join(const std::vector<std::string>& v) {
 Status RunSnapshots(const SnapshotsOptions& o) {
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
-  VK_ASSIGN_OR_RETURN(auto all, backup::ListSnapshots(*repo));
+  VK_ASSIGN_OR_RETURN(auto all, ListSnapshotsWarn(*repo));
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   std::string table =
       "ID\tTime\tHost\tTags\tBackup\tVault index\tTerm\tPaths\n";
@@ -60,6 +60,12 @@ Status RunSnapshots(const SnapshotsOptions& o) {
                       {"archive_bytes", b->snap_file.size},
                       {"keys", keys}};
       }
+    } else if (b.status().code() == StatusCode::kCorruption) {
+      // Its data is damaged; list it all the same, as restic does.
+      kind = "damaged";
+      PrintWarning("snapshot " + s.id.substr(0, 8) + ": " +
+                   b.status().message());
+      j["vault"] = {{"error", b.status().message()}};
     } else if (b.status().code() != StatusCode::kFailedPrecondition) {
       return b.status().WithContext("snapshot " + s.id.substr(0, 8));
     } else {

@@ -31,12 +31,17 @@ Result<uint64_t> DirBytes(repo::Repository& repo, const std::string& dir,
 Status RunStats(const StatsOptions& o) {
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   VK_RETURN_IF_ERROR(repo->LoadIndex());
-  VK_ASSIGN_OR_RETURN(auto snaps, backup::ListSnapshots(*repo));
+  VK_ASSIGN_OR_RETURN(auto snaps, ListSnapshotsWarn(*repo));
   uint64_t raw = 0, vault_snaps = 0;
   for (const auto& s : snaps) {
     auto b = backup::OpenVaultBackup(*repo, s);
     if (!b.ok()) {
       if (b.status().code() == StatusCode::kFailedPrecondition) continue;
+      if (b.status().code() == StatusCode::kCorruption) {
+        PrintWarning("snapshot " + s.id.substr(0, 8) +
+                     " not counted: " + b.status().message());
+        continue;
+      }
       return b.status().WithContext("snapshot " + s.id.substr(0, 8));
     }
     ++vault_snaps;

@@ -27,6 +27,7 @@ void RegisterDump(CLI::App& app, Context* ctx);
 void RegisterForget(CLI::App& app, Context* ctx);  // and prune
 void RegisterStats(CLI::App& app, Context* ctx);
 void RegisterUnlock(CLI::App& app, Context* ctx);
+void RegisterUnseal(CLI::App& app, Context* ctx);
 void RegisterInit(CLI::App& app, Context* ctx);
 void RegisterInspect(CLI::App& app, Context* ctx);
 void RegisterLs(CLI::App& app, Context* ctx);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbosity,
                "More log output on stderr (-v info, -vv debug)");
   app.require_subcommand(1);
+  app.fallthrough();  // -v after the command works too
   vk::cli::Context ctx;
   vk::cli::RegisterInit(app, &ctx);
   vk::cli::RegisterBackup(app, &ctx);
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   vk::cli::RegisterForget(app, &ctx);
   vk::cli::RegisterStats(app, &ctx);
   vk::cli::RegisterUnlock(app, &ctx);
+  vk::cli::RegisterUnseal(app, &ctx);
   vk::cli::RegisterCat(app, &ctx);
   vk::cli::RegisterInspect(app, &ctx);
   vk::cli::RegisterVerify(app, &ctx);

@@ -17,4 +17,9 @@ void PrintOut(std::string_view text) {
   std::fflush(stdout);
 }
 
+void PrintWarning(std::string_view line) {
+  std::fprintf(stderr, "vaultkeep: warning: %.*s\n",
+               static_cast<int>(line.size()), line.data());
+}
+
 }  // namespace vk::cli

@@ -17,6 +17,8 @@ enum class Format { kText, kJson };
 Result<Format> ParseFormat(std::string_view name);
 
 void PrintOut(std::string_view text);  // stdout, adds nothing
+// "vaultkeep: warning: <line>" on stderr.
+void PrintWarning(std::string_view line);
 
 }  // namespace vk::cli
 

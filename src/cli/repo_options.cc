@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "cli/output.h"
 #include "env/file.h"
 #include "s3/s3_storage.h"
 
@@ -147,6 +148,27 @@ Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
 Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
                                                        bool exclusive) {
   return repo::RepoLock::Acquire(r, exclusive, repo::SystemLockEnv());
+}
+
+Result<backup::SnapshotEntry> FindSnapshotWarn(repo::Repository& r,
+                                               std::string_view spec) {
+  backup::FindNotes notes;
+  Result<backup::SnapshotEntry> found = backup::FindSnapshot(r, spec, &notes);
+  for (const std::string& line : notes.lines) PrintWarning(line);
+  return found;
+}
+
+Result<std::vector<backup::SnapshotEntry>> ListSnapshotsWarn(
+    repo::Repository& r) {
+  std::vector<backup::UnreadableSnapshot> bad;
+  Result<std::vector<backup::SnapshotEntry>> all =
+      backup::ListSnapshots(r, &bad);
+  for (const auto& u : bad) {
+    PrintWarning("skipped " + u.status.message() +
+                 " (`vaultkeep check` reports it; `vaultkeep forget " +
+                 u.id.substr(0, 8) + "` removes it)");
+  }
+  return all;
 }
 
 }  // namespace vk::cli

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "backup/catalog.h"
 #include "cli/s3_options.h"
 #include "repo/lock.h"
 #include "repo/repository.h"
@@ -43,6 +44,14 @@ Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o);
 // exclusive for forget/prune) for the caller's lifetime of the result.
 Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
                                                        bool exclusive);
+
+// backup::FindSnapshot, printing what it passed over (damaged snapshot
+// files, newer backups whose keys are unusable) as warnings on stderr.
+Result<backup::SnapshotEntry> FindSnapshotWarn(repo::Repository& r,
+                                               std::string_view spec);
+// backup::ListSnapshots, warning about each unreadable snapshot file.
+Result<std::vector<backup::SnapshotEntry>> ListSnapshotsWarn(
+    repo::Repository& r);
 
 }  // namespace vk::cli
 

@@ -1,8 +1,13 @@
 #include "cli/vault_options.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "cli/output.h"
 #include "env/file.h"
 #include "k8s/config.h"
 
@@ -55,6 +60,49 @@ class KubeOnDemand {
   std::unique_ptr<k8s::Client>* slot_;
 };
 
+// The token file: one line, not readable by every user. Group-readable
+// files are common (Vault Agent sinks, Kubernetes Secret volumes at 0440)
+// and only warned about.
+Result<std::string> ReadTokenFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return ErrnoStatus("cannot read the token file " + path, errno);
+  }
+  if (!S_ISREG(st.st_mode))
+    return InvalidArgument("token file " + path + " is not a regular file");
+  if ((st.st_mode & S_IROTH) != 0) {
+    return PermissionDenied("token file " + path +
+                            " is readable by every user: chmod 600 (or 640) "
+                            "it and consider the token exposed");
+  }
+  if ((st.st_mode & S_IRGRP) != 0) {
+    PrintWarning("token file " + path +
+                 " is readable by its group; 0600 keeps it to its owner");
+  }
+  Result<std::string> raw = ReadSmallFile(path, 64 << 10);
+  if (!raw.ok()) return raw.status().WithContext("token file " + path);
+  std::string token = TrimSpace(*raw);
+  Wipe(*raw);
+  if (token.empty()) {
+    return InvalidArgument("token file " + path + " is empty");
+  }
+  for (unsigned char ch : token) {
+    if (ch == '\n' || ch == '\r') {
+      Wipe(token);
+      return InvalidArgument("token file " + path +
+                             " holds more than one line; it must hold the "
+                             "token alone");
+    }
+    if (ch < 0x21 || ch == 0x7f) {
+      Wipe(token);
+      return InvalidArgument("token file " + path +
+                             " holds spaces or control characters inside "
+                             "the token");
+    }
+  }
+  return token;
+}
+
 Result<nlohmann::json> LoadObjectFile(const std::string& path,
                                       const std::string& kind) {
   VK_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, 4 << 20));
@@ -64,6 +112,16 @@ Result<nlohmann::json> LoadObjectFile(const std::string& path,
 }
 
 }  // namespace
+
+Result<std::chrono::milliseconds> Seconds(const std::string& flag, double s,
+                                          bool zero_ok) {
+  if (!std::isfinite(s) || s < 0 || (!zero_ok && s == 0) || s > kMaxSeconds) {
+    return InvalidArgument(flag + " must be a number of seconds " +
+                           (zero_ok ? "from 0" : "above 0") + " to " +
+                           std::to_string(kMaxSeconds));
+  }
+  return std::chrono::milliseconds(static_cast<long>(s * 1000));
+}
 
 void AddVaultFlags(CLI::App* cmd, VaultFlags* f) {
   cmd->add_option("--vault-addr", f->addrs,
@@ -193,16 +251,17 @@ Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
   tls.insecure_skip_verify =
       f.tls_skip_verify || (!skip.empty() && skip != "0" && skip != "false") ||
       (s.target && s.target->insecure_skip_verify);
+  if (f.stall_timeout_s < 1 || f.stall_timeout_s > kMaxSeconds) {
+    return InvalidArgument("--stall-timeout must be 1 to " +
+                           std::to_string(kMaxSeconds) + " seconds, not " +
+                           std::to_string(f.stall_timeout_s));
+  }
   s.client.stall_timeout_s = f.stall_timeout_s;
-  if (f.wait_s < 0) return InvalidArgument("--wait must not be negative");
-  s.find.wait = std::chrono::milliseconds(static_cast<long>(f.wait_s * 1000));
+  VK_ASSIGN_OR_RETURN(s.find.wait, Seconds("--wait", f.wait_s, true));
 
   // Token.
   if (!f.token_file.empty()) {
-    VK_ASSIGN_OR_RETURN(std::string t, ReadSmallFile(f.token_file, 64 << 10));
-    s.token = TrimSpace(std::move(t));
-    if (s.token.empty())
-      return InvalidArgument("token file " + f.token_file + " is empty");
+    VK_ASSIGN_OR_RETURN(s.token, ReadTokenFile(f.token_file));
   } else if (!Getenv("VAULT_TOKEN").empty()) {
     s.token = TrimSpace(Getenv("VAULT_TOKEN"));
   } else if (s.target && !s.target->backup_token_secret.empty()) {

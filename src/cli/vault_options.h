@@ -42,6 +42,13 @@ struct VaultFlags {
 
 void AddVaultFlags(CLI::App* cmd, VaultFlags* f);
 
+// Bound on every duration flag: a day.
+inline constexpr long kMaxSeconds = 86400;
+// A duration flag in seconds: finite, >= 0 (> 0 unless `zero_ok`), at most
+// kMaxSeconds. NaN and infinity parse as doubles and are refused here.
+Result<std::chrono::milliseconds> Seconds(const std::string& flag, double s,
+                                          bool zero_ok);
+
 // What the flags resolve to. Owns the Kubernetes client the key store may
 // point into.
 struct VaultSetup {

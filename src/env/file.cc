@@ -66,7 +66,23 @@ Result<size_t> FileSource::Read(MutableByteSpan dst) {
   }
 }
 
-Status FdSink::Write(ByteSpan data) { return WriteAll(fd_, data, name_); }
+FdSink::~FdSink() {
+  if (owned_ && fd_ >= 0) ::close(fd_);
+}
+
+Status FdSink::Write(ByteSpan data) {
+  if (fd_ < 0) return Internal("write " + name_ + " after close");
+  return WriteAll(fd_, data, name_);
+}
+
+Status FdSink::Close() {
+  if (!owned_ || fd_ < 0) return Status::Ok();
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 && errno != EINTR)
+    return ErrnoStatus("close " + name_, errno);
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<AtomicFileSink>> AtomicFileSink::Create(
     const std::string& path, int mode) {
@@ -92,6 +108,13 @@ Status AtomicFileSink::Write(ByteSpan data) {
   return WriteAll(fd_, data, path_);
 }
 
+Status AtomicFileSink::Sync() {
+  VK_CHECK(!committed_);
+  if (::fsync(fd_) != 0) return ErrnoStatus("fsync " + path_, errno);
+  synced_ = true;
+  return Status::Ok();
+}
+
 Status AtomicFileSink::Commit(bool replace) { return Finish(replace, true); }
 
 Status AtomicFileSink::CommitUnsynced(bool replace) {
@@ -100,7 +123,8 @@ Status AtomicFileSink::CommitUnsynced(bool replace) {
 
 Status AtomicFileSink::Finish(bool replace, bool sync) {
   if (committed_) return Status::Ok();
-  if (sync && ::fsync(fd_) != 0) return ErrnoStatus("fsync " + path_, errno);
+  if (sync && !synced_ && ::fsync(fd_) != 0)
+    return ErrnoStatus("fsync " + path_, errno);
   if (::close(fd_) != 0) {
     fd_ = -1;
     return ErrnoStatus("close " + path_, errno);
@@ -144,9 +168,45 @@ Status MakeDirs(const std::string& path, int mode) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path) {
+Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path,
+                                             OutputKind* kind) {
+  OutputKind k = OutputKind::kStdout;
+  if (kind == nullptr) kind = &k;
   if (path == "-") {
+    *kind = OutputKind::kStdout;
     return std::unique_ptr<ByteSink>(new FdSink(1, "standard output"));
+  }
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return ErrnoStatus("stat " + path, errno);
+    *kind = OutputKind::kNewFile;
+  } else if (S_ISREG(st.st_mode)) {
+    *kind = OutputKind::kFile;
+  } else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    // O_NOFOLLOW and the re-check close the window in which the path
+    // could be swapped for a link or a file between lstat and open.
+    int fd = ::open(path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("open " + path, errno);
+    struct stat now;
+    if (::fstat(fd, &now) != 0 ||
+        !(S_ISCHR(now.st_mode) || S_ISFIFO(now.st_mode))) {
+      ::close(fd);
+      return InvalidArgument(path + " changed while it was opened");
+    }
+    *kind = OutputKind::kStream;
+    return std::unique_ptr<ByteSink>(new FdSink(fd, path, true));
+  } else if (S_ISLNK(st.st_mode)) {
+    return InvalidArgument(
+        path +
+        " is a symbolic link: output never follows links (give the "
+        "path it points to)");
+  } else {
+    const char* what = S_ISDIR(st.st_mode)   ? "a directory"
+                       : S_ISBLK(st.st_mode) ? "a block device"
+                                             : "a socket";
+    return InvalidArgument(path + " is " + what +
+                           ": write to a regular file, a character device, "
+                           "a FIFO or - (standard output)");
   }
   VK_ASSIGN_OR_RETURN(auto sink, AtomicFileSink::Create(path));
   return std::unique_ptr<ByteSink>(std::move(sink));

@@ -30,15 +30,21 @@ class FileSource : public ByteSource {
   bool owned_;
 };
 
-// Writes to standard output (path "-") or an already-open descriptor.
+// Writes to standard output (path "-") or an already-open descriptor. An
+// owned descriptor is closed by Close() (whose error is reported) or the
+// destructor.
 class FdSink : public ByteSink {
  public:
-  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  FdSink(int fd, std::string name, bool owned = false)
+      : fd_(fd), name_(std::move(name)), owned_(owned) {}
+  ~FdSink() override;
   Status Write(ByteSpan data) override;
+  Status Close() override;
 
  private:
   int fd_;
   std::string name_;
+  bool owned_;
 };
 
 class AtomicFileSink : public ByteSink {
@@ -49,6 +55,9 @@ class AtomicFileSink : public ByteSink {
   ~AtomicFileSink() override;  // removes the temp file unless committed
 
   Status Write(ByteSpan data) override;
+  // fsyncs the temp file's data now (Commit then skips it): a caller that
+  // writes several files fsyncs them all before renaming any.
+  Status Sync();
   // fsync, rename over the final path, fsync the directory. With
   // replace=false an existing final path is left alone and Commit fails
   // with kFailedPrecondition (create-if-absent, atomically).
@@ -65,12 +74,33 @@ class AtomicFileSink : public ByteSink {
   std::string path_;
   std::string tmp_;
   bool committed_ = false;
+  bool synced_ = false;
   Status Finish(bool replace, bool sync);
 };
 
-// Opens "-" as stdout or `path` as an AtomicFileSink. Call Close() to
-// commit; destruction without Close() leaves no file behind.
-Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path);
+// Where an output path leads, decided without following a final symlink.
+enum class OutputKind {
+  kStdout,   // "-"
+  kNewFile,  // nothing there yet: created atomically
+  kFile,     // a regular file: replaced atomically (mode 0600)
+  kStream,   // a character device or FIFO: written in place, as it comes
+};
+
+// Opens an output the way `dump -o` and `gen-snapshot -o` promise:
+//  - "-" is standard output;
+//  - a new path or a regular file gets an AtomicFileSink: Close() commits,
+//    destruction without Close() leaves the old file (or nothing) behind;
+//  - a character device (/dev/null, a tape, /dev/full) or a FIFO is opened
+//    for writing without O_CREAT/O_TRUNC and written as the bytes come, so
+//    a device stays a device and a pipe's reader gets the stream;
+//  - a symbolic link is refused (kInvalidArgument): following it could
+//    send a root-run dump over any file a link's owner points it at; the
+//    operator gives the link's target instead;
+//  - a directory, block device or socket is refused (kInvalidArgument).
+// A full device (ENOSPC) fails the write with kIOError. `kind`, when not
+// null, tells the caller which case applied.
+Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path,
+                                             OutputKind* kind = nullptr);
 
 // fsyncs a directory, making renames and unlinks in it durable.
 Status SyncDir(const std::string& dir);

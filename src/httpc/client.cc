@@ -1,10 +1,15 @@
 #include "httpc/client.h"
 
 #include <curl/curl.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "base/check.h"
 #include "base/strings.h"
@@ -118,17 +123,70 @@ void SetTls(CURL* c, const Options& o) {
   }
 }
 
+// Stall detection over a sliding window: the transfer is stalled when
+// fewer than limit*window bytes moved (either way) in the last `window`
+// seconds. curl's own low-speed check averages its rate over ~5 s before
+// its timer even starts, so a dead stream was cut only after the timeout
+// plus 5-7 s; curl calls the progress function at least once a second, so
+// this cuts it within about a second of the timeout.
+class StallWatch {
+ public:
+  using Clock = std::chrono::steady_clock;
+  StallWatch(long window_s, long bytes_per_s)
+      : window_(std::chrono::seconds(window_s)),
+        min_bytes_(static_cast<uint64_t>(std::max(1L, bytes_per_s)) *
+                   static_cast<uint64_t>(window_s)) {}
+
+  // True when stalled, given the bytes moved so far.
+  bool Stalled(uint64_t moved) {
+    Clock::time_point now = Clock::now();
+    samples_.push_back({now, moved});
+    // Keep exactly one sample at or before the window's start.
+    while (samples_.size() > 1 && samples_[1].time <= now - window_)
+      samples_.pop_front();
+    const Sample& oldest = samples_.front();
+    return oldest.time <= now - window_ && moved - oldest.bytes < min_bytes_;
+  }
+
+ private:
+  struct Sample {
+    Clock::time_point time;
+    uint64_t bytes;
+  };
+  std::chrono::seconds window_;
+  uint64_t min_bytes_;
+  std::deque<Sample> samples_;
+};
+
 // One call's state, shared with curl's callbacks.
 struct Transfer {
   const Request* req;
   Response* resp;
   CURL* curl;
   std::string where;
-  Status error;          // set by a callback; wins over curl's code
-  size_t body_pos = 0;   // next byte of req->body to send
-  int64_t uploaded = 0;  // bytes taken from req->body_source
+  Status error;               // set by a callback; wins over curl's code
+  size_t body_pos = 0;        // next byte of req->body to send
+  int64_t uploaded = 0;       // bytes taken from req->body_source
   bool headers_seen = false;  // on_headers has been called
+  std::optional<StallWatch> stall;
+  long stall_timeout_s = 0;
+  long stall_bytes_per_s = 0;
 };
+
+int OnProgress(void* ud, curl_off_t, curl_off_t dlnow, curl_off_t,
+               curl_off_t ulnow) {
+  auto* t = static_cast<Transfer*>(ud);
+  if (!t->stall) return 0;
+  if (t->stall->Stalled(static_cast<uint64_t>(dlnow + ulnow))) {
+    t->error =
+        Unavailable(t->where + ": stalled: fewer than " +
+                    std::to_string(t->stall_bytes_per_s) + " byte/s for " +
+                    std::to_string(t->stall_timeout_s) + " s after " +
+                    std::to_string(dlnow + ulnow) + " bytes");
+    return 1;  // aborts the transfer
+  }
+  return 0;
+}
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
@@ -309,8 +367,12 @@ Result<Response> Client::Do(const Request& r) {
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
                    r.timeout_ms >= 0 ? r.timeout_ms : options_.timeout_ms);
   if (options_.stall_timeout_s > 0) {
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.stall_timeout_s);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.stall_bytes_per_s);
+    t.stall.emplace(options_.stall_timeout_s, options_.stall_bytes_per_s);
+    t.stall_timeout_s = options_.stall_timeout_s;
+    t.stall_bytes_per_s = options_.stall_bytes_per_s;
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
   }
   SetTls(c, options_);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -339,7 +401,26 @@ Result<Response> Client::Do(const Request& r) {
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, size < 0 ? -1 : size);
   }
 
+  auto started = std::chrono::steady_clock::now();
   CURLcode code = curl_easy_perform(c);
+  if (spdlog::should_log(spdlog::level::debug)) {
+    // `where` carries no query string, user info or header values.
+    long http = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
+    curl_off_t up = 0, down = 0;
+    curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+    curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+    spdlog::debug("http: {} -> {} ({} bytes out, {} in, {:.0f} ms){}", where,
+                  code == CURLE_OK ? std::to_string(http)
+                                   : std::string(curl_easy_strerror(code)),
+                  static_cast<int64_t>(up), static_cast<int64_t>(down), ms,
+                  options_.server_name.empty()
+                      ? ""
+                      : " via name " + options_.server_name);
+  }
   long connects = 0;
   if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
     connections_opened_ += connects;

@@ -54,8 +54,10 @@ struct Options {
   // snapshot stream may take as long as it takes). Request::timeout_ms
   // overrides it per request.
   long timeout_ms = 0;
-  // Stall detection: abort when fewer than `stall_bytes_per_s` bytes per
-  // second move (either way) for `stall_timeout_s` seconds; 0 disables.
+  // Stall detection: abort (kUnavailable, "stalled: ...") when fewer than
+  // stall_bytes_per_s * stall_timeout_s bytes moved (either way) in the
+  // last `stall_timeout_s` seconds, checked at least once a second; 0
+  // disables.
   long stall_timeout_s = 0;
   long stall_bytes_per_s = 1;
 };
@@ -103,7 +105,6 @@ struct Request {
   // request with kFailedPrecondition.
   size_t max_body = 64 << 20;
 };
-
 
 class Client {
  public:

@@ -1,14 +1,16 @@
-// The directory key store. PutAll writes every value to a temp file
-// (0600, fsynced) before renaming any into place, then fsyncs the
-// directory: a failure while writing leaves the old keys untouched, and
-// the renames are the only window in which a crash can mix old and new
-// keys (each file is still whole).
-#include <fcntl.h>
+// The directory key store. PutAll writes every value to its own temp file
+// (AtomicFileSink: random name, O_EXCL, 0600, fsynced) before renaming any
+// into place, then fsyncs the directory: a failure while writing leaves
+// the old keys untouched, and the renames are the only window in which a
+// crash can mix old and new keys (each file is still whole). A directory
+// that group or others may write to is refused for reading and writing:
+// whoever can write there can replace a key or plant a link.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 
 #include "base/strings.h"
 #include "env/file.h"
@@ -17,27 +19,10 @@
 namespace vk::keystore {
 namespace {
 
-Status WriteTemp(const std::string& path, const std::string& data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoStatus("create " + path, errno);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoStatus("write " + path, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    return ErrnoStatus("fsync " + path, err);
-  }
-  if (::close(fd) != 0) return ErrnoStatus("close " + path, errno);
-  return Status::Ok();
+std::string ModeText(mode_t m) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
+  return buf;
 }
 
 class DirKeyStore : public KeyStore {
@@ -47,16 +32,12 @@ class DirKeyStore : public KeyStore {
   std::string Describe() const override { return "directory " + dir_; }
 
   Result<std::optional<std::string>> Get(const std::string& name) override {
+    VK_ASSIGN_OR_RETURN(bool exists, CheckDir());
+    if (!exists) return NotFound("key directory " + dir_ + " does not exist");
     std::string path = dir_ + "/" + name;
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      if (errno == ENOENT) {
-        struct stat dst;
-        if (::stat(dir_.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode)) {
-          return NotFound("key directory " + dir_ + " does not exist");
-        }
-        return std::optional<std::string>();
-      }
+    if (::lstat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) return std::optional<std::string>();
       return ErrnoStatus("stat " + path, errno);
     }
     if (!S_ISREG(st.st_mode)) {
@@ -73,43 +54,51 @@ class DirKeyStore : public KeyStore {
   }
 
   Status PutAll(const std::map<std::string, std::string>& entries) override {
-    VK_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
-    std::vector<std::string> temps;
-    auto cleanup = [&] {
-      for (const std::string& t : temps) ::unlink(t.c_str());
-    };
+    VK_ASSIGN_OR_RETURN(bool exists, CheckDir());
+    if (!exists) VK_RETURN_IF_ERROR(MakeDirs(dir_, 0700));
     for (const auto& [name, value] : entries) {
       if (name.empty() || name.find('/') != std::string::npos ||
           name[0] == '.') {
-        cleanup();
         return InvalidArgument("key name " + Quote(name) +
                                " cannot be a file name");
       }
-      std::string tmp = dir_ + "/." + name + ".tmp";
-      temps.push_back(tmp);
-      if (Status st = WriteTemp(tmp, value + "\n"); !st.ok()) {
-        cleanup();
-        return st;
-      }
     }
-    size_t i = 0;
+    // Abandoned sinks remove their temp files.
+    std::vector<std::unique_ptr<AtomicFileSink>> sinks;
     for (const auto& [name, value] : entries) {
-      std::string path = dir_ + "/" + name;
-      if (::rename(temps[i].c_str(), path.c_str()) != 0) {
-        int err = errno;
-        cleanup();
-        return ErrnoStatus("rename into " + path, err);
-      }
-      ++i;
+      VK_ASSIGN_OR_RETURN(auto sink,
+                          AtomicFileSink::Create(dir_ + "/" + name, 0600));
+      std::string line = value + "\n";
+      Status st = sink->Write(AsBytes(line));
+      Wipe(line);
+      VK_RETURN_IF_ERROR(st);
+      VK_RETURN_IF_ERROR(sink->Sync());
+      sinks.push_back(std::move(sink));
+    }
+    for (auto& sink : sinks) {
+      VK_RETURN_IF_ERROR(sink->CommitUnsynced());
     }
     return SyncDir(dir_);
   }
 
  private:
-  static std::string ModeText(mode_t m) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
-    return buf;
+  // Whether the directory exists; an error when it is no directory or
+  // others may write to it.
+  Result<bool> CheckDir() const {
+    struct stat st;
+    if (::stat(dir_.c_str(), &st) != 0) {
+      if (errno == ENOENT) return false;
+      return ErrnoStatus("stat key directory " + dir_, errno);
+    }
+    if (!S_ISDIR(st.st_mode))
+      return InvalidArgument("key directory " + dir_ + " is not a directory");
+    if ((st.st_mode & 022) != 0) {
+      return PermissionDenied(
+          "key directory " + dir_ + " is writable by other users (mode " +
+          ModeText(st.st_mode) +
+          "): whoever can write there can replace a key; chmod 700 it");
+    }
+    return true;
   }
 
   std::string dir_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "env/file.h"
 #include "env/test_dir.h"
@@ -121,6 +122,63 @@ TEST_F(DirStoreTest, OverwriteReplacesEveryKey) {
   ASSERT_TRUE(store->PutAll({{"unseal-key-0", "old"}}).ok());
   ASSERT_TRUE(store->PutAll({{"unseal-key-0", "new"}}).ok());
   EXPECT_EQ(**store->Get("unseal-key-0"), "new");
+}
+
+// Issue 14, item 6: the old store wrote "DIR/.<name>.tmp" with O_TRUNC and
+// no O_EXCL/O_NOFOLLOW, so a planted 0644 file leaked the key to every
+// user and a planted symlink sent it to an attacker's file.
+TEST_F(DirStoreTest, PlantedTempFilesAndLinksAreNotUsed) {
+  std::string keys = dir_ + "/keys";
+  ASSERT_EQ(::mkdir(keys.c_str(), 0700), 0);
+  std::string bait = dir_ + "/attacker-file";
+  ASSERT_TRUE(WriteFileAtomic(bait, "", 0666).ok());
+  ASSERT_EQ(::symlink(bait.c_str(), (keys + "/.p-unseal-key-0.tmp").c_str()),
+            0);
+  ASSERT_TRUE(WriteFileAtomic(keys + "/.p-root-token.tmp", "", 0644).ok());
+  ::chmod((keys + "/.p-root-token.tmp").c_str(), 0644);
+  auto store = NewDirKeyStore(keys);
+  ASSERT_TRUE(
+      store->PutAll({{"p-root-token", "hvs.root"}, {"p-unseal-key-0", "k0"}})
+          .ok());
+  EXPECT_EQ(*ReadSmallFile(bait), "");  // nothing went through the link
+  for (const char* name : {"p-root-token", "p-unseal-key-0"}) {
+    struct stat st;
+    ASSERT_EQ(::lstat((keys + "/" + name).c_str(), &st), 0);
+    EXPECT_TRUE(S_ISREG(st.st_mode)) << name;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+  }
+  EXPECT_EQ(*ReadSmallFile(keys + "/.p-root-token.tmp"), "");
+  EXPECT_EQ(**store->Get("p-unseal-key-0"), "k0");
+}
+
+TEST_F(DirStoreTest, DirectoryOthersMayWriteIsRefused) {
+  std::string keys = dir_ + "/keys";
+  auto store = NewDirKeyStore(keys);
+  ASSERT_TRUE(store->PutAll({{"p-unseal-key-0", "k0"}}).ok());
+  for (mode_t mode : {0777, 0770, 01777, 0702}) {
+    ASSERT_EQ(::chmod(keys.c_str(), mode), 0);
+    auto got = store->Get("p-unseal-key-0");
+    ASSERT_FALSE(got.ok()) << std::oct << mode;
+    EXPECT_EQ(got.status().code(), StatusCode::kPermissionDenied);
+    EXPECT_NE(got.status().message().find("writable"), std::string::npos);
+    Status put = store->PutAll({{"p-unseal-key-0", "k1"}});
+    EXPECT_EQ(put.code(), StatusCode::kPermissionDenied) << std::oct << mode;
+  }
+  ASSERT_EQ(::chmod(keys.c_str(), 0750), 0);  // group may read: allowed
+  EXPECT_EQ(**store->Get("p-unseal-key-0"), "k0");
+}
+
+TEST_F(DirStoreTest, FailedPutAllLeavesOldKeysAndNoTemps) {
+  std::string keys = dir_ + "/keys";
+  auto store = NewDirKeyStore(keys);
+  ASSERT_TRUE(store->PutAll({{"a", "old-a"}, {"b", "old-b"}}).ok());
+  Status st = store->PutAll({{"a", "new-a"}, {"b/c", "x"}});
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(**store->Get("a"), "old-a");
+  int entries = 0;
+  for (const char* n : {"a", "b"})
+    entries += ::access((keys + "/" + n).c_str(), F_OK) == 0;
+  EXPECT_EQ(entries, 2);
 }
 
 }  // namespace

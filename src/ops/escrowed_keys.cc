@@ -1,5 +1,6 @@
 #include "ops/escrowed_keys.h"
 
+#include <algorithm>
 #include <map>
 
 #include "backup/blob_reader.h"
@@ -80,6 +81,58 @@ Result<EscrowedKeys> LoadEscrowedKeys(repo::Repository& repo,
     out.unseal_keys.push_back(std::move(v));
     ++expect;
   }
+  return out;
+}
+
+std::vector<NamedShare> SharesOf(const EscrowedKeys& keys) {
+  std::vector<NamedShare> out;
+  for (size_t i = 0; i < keys.unseal_keys.size(); ++i) {
+    out.push_back({keystore::UnsealKeyName(keys.prefix, static_cast<int>(i)),
+                   keys.unseal_keys[i]});
+  }
+  return out;
+}
+
+Result<KeyCheck> CheckBackupKeys(repo::Repository& repo,
+                                 const backup::VaultBackup& b,
+                                 const EscrowedKeys& keys) {
+  KeyCheckInput in;
+  in.shares = SharesOf(keys);
+  in.threshold = b.manifest.cluster.threshold;
+  in.seal_type = b.manifest.cluster.seal_type;
+  if (b.layout == backup::BackupLayout::kVaultkeep) {
+    const repo::Node* n = backup::FindNode(b.archive, "SHA256SUMS.sealed");
+    if (n != nullptr && n->content) {
+      VK_ASSIGN_OR_RETURN(
+          std::string sealed,
+          backup::LoadContent(repo, *n->content, "SHA256SUMS.sealed", 1 << 20));
+      in.sealed = std::move(sealed);
+    }
+  }
+  KeyCheck out = CheckUnsealKeys(in);
+  for (NamedShare& s : in.shares) Wipe(s.value);
+  return out;
+}
+
+std::vector<NamedShare> UnsealOrder(const EscrowedKeys& keys,
+                                    const KeyCheck& check) {
+  std::vector<NamedShare> all = SharesOf(keys), out;
+  auto take = [&](const std::string& name) {
+    for (NamedShare& s : all) {
+      if (s.name == name && !s.value.empty()) {
+        out.push_back(std::move(s));
+        s.value.clear();
+      }
+    }
+  };
+  for (const std::string& name : check.good) take(name);
+  for (const NamedShare& s : all) {
+    if (s.value.empty()) continue;
+    if (std::find(check.bad.begin(), check.bad.end(), s.name) ==
+        check.bad.end())
+      take(s.name);
+  }
+  for (NamedShare& s : all) Wipe(s.value);  // the bad ones
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backup/catalog.h"
+#include "ops/key_check.h"
 #include "repo/repository.h"
 
 namespace vk::ops {
@@ -20,6 +21,22 @@ struct EscrowedKeys {
   std::optional<std::string> root_token;
   bool empty() const { return unseal_keys.empty() && !root_token; }
 };
+
+// The unseal keys as named shares ("<prefix>-unseal-key-<i>").
+std::vector<NamedShare> SharesOf(const EscrowedKeys& keys);
+
+// Checks a backup's escrowed unseal keys offline (ops/key_check.h): the
+// threshold and seal type from its manifest, the proof against its
+// archive's SHA256SUMS.sealed (vaultkeep's layout; a Stash backup keeps it
+// inside backup.snap, so its keys are checked for form only).
+Result<KeyCheck> CheckBackupKeys(repo::Repository& repo,
+                                 const backup::VaultBackup& b,
+                                 const EscrowedKeys& keys);
+
+// The shares in the order to submit them: the check's proven ones first,
+// then the others it did not find bad.
+std::vector<NamedShare> UnsealOrder(const EscrowedKeys& keys,
+                                    const KeyCheck& check);
 
 // kCorruption when the key files do not form one prefix's set (mixed
 // prefixes, a gap in the indices, an unreadable value).

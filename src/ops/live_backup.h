@@ -15,16 +15,27 @@
 //     snapshot's index is at least the one recorded in 2.
 // A failure in 4 or 5 records nothing. A leader change, a transfer that
 // broke off, a stall or a standby's 307 retries from 1 (bounded); a
-// damaged archive, a refused token or a repository error does not.
+// damaged archive, a refused token or a repository error does not. The
+// token is checked in 1 (sys/capabilities-self: it must read the
+// snapshot path), before keys are read or data moves.
+//
+// Once the archive verified, the escrowed unseal keys are checked against
+// it (ops/key_check.h). Keys that cannot unseal it do not throw the
+// verified data away: the snapshot is recorded with the tag
+// backup::kKeysUnusableTag and the verdict in its manifest, and the result
+// says so (the CLI exits 3), so that "latest", retention and restore never
+// take it for a good backup without saying so.
 #ifndef VAULTKEEP_OPS_LIVE_BACKUP_H_
 #define VAULTKEEP_OPS_LIVE_BACKUP_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backup/import.h"
 #include "keystore/key_store.h"
+#include "ops/key_check.h"
 #include "repo/repository.h"
 #include "vault/client.h"
 #include "vault/leader.h"
@@ -52,7 +63,11 @@ struct LiveBackupResult {
   backup::ImportResult import;
   std::string leader;  // API address the snapshot came from
   int attempts = 0;
+  std::optional<KeyCheck> key_check;  // when keys were escrowed
 };
+
+// The manifest's record of a key check.
+backup::KeyCheckRecord RecordOf(const KeyCheck& k);
 
 Result<LiveBackupResult> LiveBackup(vault::Client& client,
                                     repo::Repository& repo,

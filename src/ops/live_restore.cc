@@ -1,11 +1,14 @@
 #include "ops/live_restore.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <thread>
 
 #include "backup/dump.h"
 #include "base/strings.h"
 #include "ops/stream_thread.h"
+#include "ops/unseal.h"
 
 namespace vk::ops {
 namespace {
@@ -16,13 +19,6 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-void AddNode(std::vector<std::string>* nodes, const std::string& addr) {
-  Result<std::string> n = vault::NormalizeAddr(addr);
-  if (!n.ok()) return;
-  if (std::find(nodes->begin(), nodes->end(), *n) == nodes->end())
-    nodes->push_back(*n);
-}
-
 // Records a step's duration and reports it.
 class Steps {
  public:
@@ -30,6 +26,8 @@ class Steps {
   void Begin() { t_ = Clock::now(); }
   void Done(std::string name, std::string detail) {
     RestoreStep s{std::move(name), std::move(detail), Since(t_)};
+    spdlog::debug("restore step {} ({:.1f} s): {}", s.name, s.seconds,
+                  s.detail);
     if (o_.on_step) o_.on_step(s);
     r_->steps.push_back(std::move(s));
     t_ = Clock::now();
@@ -41,132 +39,24 @@ class Steps {
   Clock::time_point t_ = Clock::now();
 };
 
-// Unseals `addr` with the escrowed keys; true once it reports unsealed.
-// Unreachable nodes (restarting after the restore) are not an error here:
-// the caller polls again.
-Result<bool> UnsealNode(vault::Client& client, const std::string& addr,
-                        const std::vector<std::string>& keys) {
-  Result<vault::SealStatus> st = client.GetSealStatus(addr);
-  if (!st.ok()) {
-    if (st.status().code() == StatusCode::kUnavailable) return false;
-    return st.status();
-  }
-  if (!st->initialized) return false;
-  if (!st->sealed) return true;
-  for (const std::string& key : keys) {
-    Result<vault::SealStatus> after = client.Unseal(addr, key);
-    if (!after.ok()) {
-      if (after.status().code() == StatusCode::kUnavailable) return false;
-      return after.status().WithContext("unsealing " + addr);
-    }
-    if (!after->sealed) return true;
-  }
-  return FailedPrecondition(
-      addr + " is still sealed after all " + std::to_string(keys.size()) +
-      " escrowed unseal keys: the backup's keys do not match the restored "
-      "data");
-}
-
-}  // namespace
-
-Result<RestorePlan> PlanRestore(vault::Client& client, repo::Repository& repo,
-                                const backup::SnapshotEntry& snapshot,
-                                const RestoreOptions& o) {
-  if (o.addrs.empty()) return InvalidArgument("no Vault address given");
-  RestorePlan p;
-  p.snapshot = snapshot;
-  VK_ASSIGN_OR_RETURN(p.backup, backup::OpenVaultBackup(repo, snapshot));
-  VK_ASSIGN_OR_RETURN(p.keys, LoadEscrowedKeys(repo, p.backup));
-  const backup::ClusterFacts& src = p.backup.manifest.cluster;
-
-  VK_ASSIGN_OR_RETURN(p.active, vault::FindActive(client, o.addrs, o.find));
-  VK_ASSIGN_OR_RETURN(p.seal, client.GetSealStatus(p.active.addr));
-  Result<std::vector<vault::RaftServer>> peers =
-      client.RaftConfiguration(p.active.addr);
-  if (peers.ok()) {
-    p.peers = std::move(*peers);
-    p.peers_known = true;
-  } else if (peers.status().code() == StatusCode::kPermissionDenied) {
-    p.warnings.push_back(
-        "the token may not read sys/storage/raft/configuration: the peer "
-        "count after the restore is not checked");
-  } else {
-    return peers.status();
-  }
-  for (const std::string& a : o.addrs) AddNode(&p.nodes, a);
-  AddNode(&p.nodes, p.active.addr);
-
-  if (!src.seal_type.empty() && !p.seal.type.empty() &&
-      src.seal_type != p.seal.type) {
-    return FailedPrecondition("the backup comes from a " + src.seal_type +
-                              " seal and the target uses " + p.seal.type +
-                              ": Vault cannot open the restored data");
-  }
-  p.endpoint =
-      o.force ? "sys/storage/raft/snapshot-force" : "sys/storage/raft/snapshot";
-  p.threshold = src.threshold;
-  if (!o.force && src.captured && !src.cluster_id.empty() &&
-      src.cluster_id != p.active.health.cluster_id) {
-    p.warnings.push_back("the backup comes from cluster " + src.cluster_id +
-                         " and the target is " + p.active.health.cluster_id +
-                         ": unless both share unseal keys Vault refuses the "
-                         "restore without --force");
-  }
-  if (o.force && o.unseal && p.keys.unseal_keys.empty()) {
-    return FailedPrecondition(
-        "the backup holds no unseal keys: after a forced restore the "
-        "cluster is sealed with the source cluster's keys; restore with "
-        "--no-unseal if you hold those keys yourself");
-  }
-  if (p.threshold > 0 &&
-      static_cast<int>(p.keys.unseal_keys.size()) < p.threshold && o.unseal &&
-      o.force) {
-    return FailedPrecondition(
-        "the backup holds " + std::to_string(p.keys.unseal_keys.size()) +
-        " unseal keys and its cluster needs " + std::to_string(p.threshold));
-  }
-  if (o.target_keys != nullptr) {
-    VK_RETURN_IF_ERROR(keystore::ValidatePrefix(o.target_prefix));
-    p.key_store = o.target_keys->Describe();
-    if (o.force) {
-      if (p.keys.root_token)
-        p.migrate_names.push_back(keystore::RootTokenName(o.target_prefix));
-      for (size_t i = 0; i < p.keys.unseal_keys.size(); ++i) {
-        p.migrate_names.push_back(
-            keystore::UnsealKeyName(o.target_prefix, static_cast<int>(i)));
-      }
-    } else {
-      p.warnings.push_back(
-          "no --force: the target keeps its own keys, nothing is migrated "
-          "into " +
-          p.key_store);
-    }
-  }
-  if (p.peers_known && p.nodes.size() < p.peers.size()) {
-    p.warnings.push_back(
-        std::to_string(p.peers.size()) + " raft peers but " +
-        std::to_string(p.nodes.size()) +
-        " known API addresses: vaultkeep unseals those; the others must be "
-        "unsealed by their own unsealer (give every node with --vault-addr)");
-  }
-  return p;
-}
-
-Result<RestoreReport> ExecuteRestore(vault::Client& client,
-                                     repo::Repository& repo,
-                                     const RestorePlan& p,
-                                     const RestoreOptions& o) {
-  RestoreReport report;
-  Steps steps(o, &report);
-  auto start = Clock::now();
-
+// Streams the archive to the endpoint and waits until a node shows the
+// restore (step "upload", then "restore applied").
+Status Upload(vault::Client& client, repo::Repository& repo,
+              const RestorePlan& p, const RestoreOptions& o, Steps* steps) {
   // What "the restore happened" will look like.
   VK_ASSIGN_OR_RETURN(vault::LeaderInfo before,
                       client.GetLeader(p.active.addr));
   const std::string& src_cluster = p.backup.manifest.cluster.cluster_id;
   const std::string& dst_cluster = p.active.health.cluster_id;
+  // Nodes sealed already (a rerun after an interrupted unseal) prove
+  // nothing by being sealed.
+  std::vector<std::string> sealed_before;
+  for (const std::string& n : p.nodes) {
+    Result<vault::Health> h = client.GetHealth(n);
+    if (h.ok() && h->sealed) sealed_before.push_back(n);
+  }
 
-  steps.Begin();
+  steps->Begin();
   uint64_t sent = 0;
   StreamThread archive([&](ByteSink* out) -> Status {
     VK_ASSIGN_OR_RETURN(backup::DumpResult d,
@@ -182,8 +72,8 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
                               " (the cluster was not changed)");
   }
   if (!dump.ok()) return dump;
-  steps.Done("upload", std::to_string(sent) + " bytes to " + p.active.addr +
-                           " " + p.endpoint);
+  steps->Done("upload", std::to_string(sent) + " bytes to " + p.active.addr +
+                            " " + p.endpoint);
 
   // Vault answers 204 before its background restore has run.
   auto deadline = Clock::now() + o.settle;
@@ -192,7 +82,8 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
     for (const std::string& n : p.nodes) {
       Result<vault::Health> h = client.GetHealth(n);
       if (!h.ok()) continue;  // restarting
-      if (h->sealed) {
+      if (h->sealed && std::find(sealed_before.begin(), sealed_before.end(),
+                                 n) == sealed_before.end()) {
         seen = n + " sealed itself on the restored data";
       } else if (o.force && !src_cluster.empty() &&
                  src_cluster != dst_cluster && h->cluster_id == src_cluster) {
@@ -217,7 +108,26 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
     }
     std::this_thread::sleep_for(o.poll);
   }
-  steps.Done("restore applied", seen);
+  steps->Done("restore applied", seen);
+
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RestoreReport> ExecuteRestore(vault::Client& client,
+                                     repo::Repository& repo,
+                                     const RestorePlan& p,
+                                     const RestoreOptions& o) {
+  RestoreReport report;
+  Steps steps(o, &report);
+  auto start = Clock::now();
+
+  if (p.resume) {
+    steps.Done("resumed", p.resume_reason);
+  } else {
+    VK_RETURN_IF_ERROR(Upload(client, repo, p, o, &steps));
+  }
 
   if (!p.migrate_names.empty()) {
     std::map<std::string, std::string> entries;
@@ -227,8 +137,11 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
       entries[keystore::UnsealKeyName(o.target_prefix, static_cast<int>(i))] =
           p.keys.unseal_keys[i];
     }
-    VK_RETURN_IF_ERROR(o.target_keys->PutAll(entries).WithContext(
-        "migrating the escrowed keys (the restore itself succeeded)"));
+    Status put = o.target_keys->PutAll(entries);
+    for (auto& [name, value] : entries) Wipe(value);
+    VK_RETURN_IF_ERROR(put.WithContext(
+        "migrating the escrowed keys (the restore itself succeeded; "
+        "running it again finishes it)"));
     steps.Done("keys migrated", std::to_string(entries.size()) + " keys (" +
                                     Quote(p.keys.prefix) + " -> " +
                                     Quote(o.target_prefix) + ") into " +
@@ -236,26 +149,19 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
   }
 
   if (o.unseal && !p.keys.unseal_keys.empty()) {
-    std::vector<std::string> pending = p.nodes;
-    deadline = Clock::now() + o.settle;
-    while (!pending.empty()) {
-      std::vector<std::string> still;
-      for (const std::string& n : pending) {
-        VK_ASSIGN_OR_RETURN(bool open,
-                            UnsealNode(client, n, p.keys.unseal_keys));
-        if (!open) still.push_back(n);
-      }
-      pending = std::move(still);
-      if (pending.empty()) break;
-      if (Clock::now() > deadline) {
-        return Unavailable("nodes not unsealed within " +
-                           std::to_string(o.settle.count() / 1000) +
-                           " s: " + Join(pending, ", "));
-      }
-      std::this_thread::sleep_for(o.poll);
-    }
+    UnsealNotes notes;
+    std::vector<NamedShare> order = UnsealOrder(p.keys, p.key_check);
+    Status st = UnsealAll(
+        client, p.nodes, order,
+        {.settle = o.settle, .poll = o.poll, .on_unsealed = o.on_unsealed},
+        &notes);
+    for (NamedShare& k : order) Wipe(k.value);
+    report.notes = notes.lines;
+    VK_RETURN_IF_ERROR(st);
+    std::string bad =
+        notes.bad.empty() ? "" : " (refused: " + Join(notes.bad, ", ") + ")";
     steps.Done("unsealed", std::to_string(p.nodes.size()) +
-                               " nodes with the escrowed keys");
+                               " nodes with the escrowed keys" + bad);
   }
 
   if (p.keys.root_token) client.set_token(*p.keys.root_token);
@@ -266,7 +172,7 @@ Result<RestoreReport> ExecuteRestore(vault::Client& client,
   report.active = active.addr;
   std::string health = "active " + active.addr;
   if (p.peers_known) {
-    deadline = Clock::now() + o.settle;
+    auto deadline = Clock::now() + o.settle;
     for (;;) {
       Result<std::vector<vault::RaftServer>> servers =
           client.RaftConfiguration(active.addr);

@@ -154,6 +154,7 @@ std::vector<SnapshotGroup> GroupSnapshots(std::vector<ForgetSnapshot> snapshots,
   std::map<SnapshotGroupKey, std::vector<ForgetSnapshot>> groups;
   for (auto& sn : snapshots) {
     SnapshotGroupKey key;
+    key.apart = sn.apart;
     if (by.host) key.hostname = sn.hostname;
     if (by.paths) {
       key.paths = sn.paths;

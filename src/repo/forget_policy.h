@@ -39,6 +39,10 @@ struct ForgetSnapshot {
   std::string hostname;
   std::vector<std::string> paths;
   std::vector<std::string> tags;
+  // Grouped apart from the others whatever GroupBy says, so its snapshots
+  // never take a keep slot from them (vaultkeep: backups whose escrowed
+  // keys cannot unseal them must not push a good backup out).
+  bool apart = false;
 };
 
 // A count of kKeepUnlimited keeps one snapshot per bucket, without limit
@@ -63,6 +67,12 @@ struct ForgetPolicy {
   // snapshot" if it shares the bucket already kept). Off by default: the
   // rule is what restic 0.14/0.15 do.
   bool keep_oldest = false;
+
+  // Whether any rule is set (ApplyPolicy refuses a policy without one).
+  bool HasRule() const {
+    return last != 0 || hourly != 0 || daily != 0 || weekly != 0 ||
+           monthly != 0 || yearly != 0 || !keep_tags.empty();
+  }
 };
 
 struct KeptSnapshot {
@@ -100,6 +110,7 @@ struct SnapshotGroupKey {
   std::string hostname;
   std::vector<std::string> paths;
   std::vector<std::string> tags;
+  bool apart = false;  // ForgetSnapshot::apart
   auto operator<=>(const SnapshotGroupKey&) const = default;
 };
 

@@ -137,7 +137,7 @@ TEST(RepositoryBlobTest, SaveFlushReloadDedupAndPackSplitting) {
                 ->LoadBlob(BlobType::kData, Sha256::Of(AsBytes("nope")))
                 .status()
                 .code(),
-            StatusCode::kNotFound);
+            StatusCode::kCorruption);  // a snapshot names only indexed blobs
 }
 
 }  // namespace

@@ -265,14 +265,31 @@ Status Repository::DiscardUnindexed() {
 Result<std::string> Repository::LoadBlob(BlobType type,
                                          const Sha256Digest& id) {
   std::optional<IndexEntry> e = index_.Find(type, id);
+  // A snapshot names only blobs that were indexed when it was written, so
+  // a missing entry, pack or range is damage (exit 3), not a user error.
+  const std::string hint =
+      ": the repository is damaged; `vaultkeep check` "
+      "names every damaged file";
   if (!e) {
-    return NotFound(std::string(BlobTypeName(type)) + " blob " + HexEncode(id) +
-                    " is not in the index");
+    return Corruption(std::string(BlobTypeName(type)) + " blob " +
+                      HexEncode(id) +
+                      " is not in the index (an index file is missing or "
+                      "damaged)" +
+                      hint);
   }
   std::string key = PackKey(e->pack_id);
   StringSink stored;
-  VK_RETURN_IF_ERROR(
-      storage_->Get(key, e->blob.offset, e->blob.length, stored));
+  Status got = storage_->Get(key, e->blob.offset, e->blob.length, stored);
+  if (got.code() == StatusCode::kNotFound) {
+    return Corruption("pack " + key + ", which the index says holds " +
+                      std::string(BlobTypeName(type)) + " blob " +
+                      HexEncode(id) + ", is missing" + hint);
+  }
+  if (got.code() == StatusCode::kInvalidArgument) {
+    return Corruption("pack " + key + " is truncated (" + got.message() + ")" +
+                      hint);
+  }
+  VK_RETURN_IF_ERROR(got);
   auto plain = OpenBlob(key_, e->blob, AsBytes(stored.data()));
   if (!plain.ok()) return plain.status().WithContext(key);
   return plain;

@@ -1,5 +1,7 @@
 #include "s3/s3_client.h"
 
+#include <spdlog/spdlog.h>
+
 #include <random>
 #include <thread>
 
@@ -102,16 +104,21 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
   Status last;
   const int max = r.max_attempts > 0 ? r.max_attempts : o_.retry.attempts;
   for (int attempt = 1; attempt <= max; ++attempt) {
-    if (attempt > 1) std::this_thread::sleep_for(Backoff(attempt - 1));
+    if (attempt > 1) {
+      std::chrono::milliseconds wait = Backoff(attempt - 1);
+      spdlog::info("S3 {} {}: retry {} of {} in {} ms after: {}", r.method,
+                   target.path, attempt, max, wait.count(), last.message());
+      std::this_thread::sleep_for(wait);
+    }
     r.attempts = attempt;
-    SigningRequest sr{r.method, target.host, target.path, r.query, r.headers,
-                      payload_sha256};
+    SigningRequest sr{r.method, target.host, target.path,
+                      r.query,  r.headers,   payload_sha256};
     httpc::Request req;
     req.method = r.method;
     req.url = target.url;
     req.headers = r.headers;
-    for (auto& h : Sign(sr, o_.credentials, o_.region,
-                        std::chrono::system_clock::now()))
+    for (auto& h :
+         Sign(sr, o_.credentials, o_.region, std::chrono::system_clock::now()))
       req.headers.push_back(std::move(h));
     MemorySource body(r.body);
     if (r.has_body) {
@@ -161,8 +168,8 @@ Status S3Client::ErrorFor(const S3Request& r,
       std::string region = resp.Header("x-amz-bucket-region").value_or("");
       return FailedPrecondition(
           what + " (the bucket is in another region" +
-          (region.empty() ? "" : ", " + region) + "; set -o s3.region=" +
-          (region.empty() ? "REGION" : region) + ")");
+          (region.empty() ? "" : ", " + region) +
+          "; set -o s3.region=" + (region.empty() ? "REGION" : region) + ")");
     }
     case 401:
     case 403:

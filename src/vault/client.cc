@@ -1,5 +1,7 @@
 #include "vault/client.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -195,12 +197,15 @@ struct Client::Impl {
         last = HttpError(where, *r);
         transient = c.retry == Retry::kIdempotent && IsTransientHttp(*r, last);
       } else {
-        last = TransportError(r.status(), c.method, where, options);
+        last = TransportError(r.status(), c.method, where);
         transient = last.code() == StatusCode::kUnavailable &&
                     (c.retry == Retry::kIdempotent || IsUnsent(last));
       }
       if (!transient || attempt >= attempts) break;
-      std::this_thread::sleep_for(Backoff(options.retry, attempt));
+      std::chrono::milliseconds wait = Backoff(options.retry, attempt);
+      spdlog::info("{}: retry {} of {} in {} ms after: {}", where, attempt + 1,
+                   attempts, wait.count(), Scrub(last, token).message());
+      std::this_thread::sleep_for(wait);
     }
     if (attempt > 1)
       last = Status(last.code(), last.message() + " (after " +
@@ -299,7 +304,9 @@ Result<SealStatus> Client::GetSealStatus(const std::string& addr) {
 }
 
 Result<SealStatus> Client::Unseal(const std::string& addr,
-                                  const std::string& key) {
+                                  const std::string& key,
+                                  UnsealRefusal* refusal) {
+  if (refusal != nullptr) *refusal = UnsealRefusal::kNone;
   Call c{.method = "PUT",
          .path = "sys/unseal",
          .body = json{{"key", key}}.dump(),
@@ -313,9 +320,28 @@ Result<SealStatus> Client::Unseal(const std::string& addr,
         (Contains(s.message(), "invalid key") ||
          Contains(s.message(), "message authentication failed")))
       s = InvalidArgument(s.message());
+    if (refusal != nullptr && s.code() == StatusCode::kInvalidArgument) {
+      if (Contains(s.message(), "invalid key") ||
+          Contains(s.message(), "message authentication failed")) {
+        *refusal = UnsealRefusal::kWrongKeys;
+      } else if (Contains(s.message(), "hex or base64") ||
+                 Contains(s.message(), "too short") ||
+                 Contains(s.message(), "too long")) {
+        *refusal = UnsealRefusal::kMalformedKey;
+      }
+    }
     return s;
   }
   return ParseSealStatus(*j);
+}
+
+Result<SealStatus> Client::ResetUnseal(const std::string& addr) {
+  Call c{.method = "PUT",
+         .path = "sys/unseal",
+         .body = json{{"reset", true}}.dump(),
+         .retry = Retry::kUnsent};
+  VK_ASSIGN_OR_RETURN(json j, impl_->SmallJson(addr, c));
+  return ParseSealStatus(j);
 }
 
 Result<std::vector<RaftServer>> Client::RaftConfiguration(
@@ -343,6 +369,32 @@ Result<std::vector<RaftServer>> Client::RaftConfiguration(
                    .voter = Bool(s, "voter")});
   }
   return out;
+}
+
+Result<std::vector<std::string>> Client::CapabilitiesSelf(
+    const std::string& addr, const std::string& path) {
+  VK_ASSIGN_OR_RETURN(std::string p, CleanPath(path));
+  VK_ASSIGN_OR_RETURN(
+      json j, impl_->SmallJson(addr, {.method = "POST",
+                                      .path = "sys/capabilities-self",
+                                      .body = json{{"paths", {p}}}.dump(),
+                                      .auth = true}));
+  // Vault answers {"capabilities": [...], "<path>": [...], "data": {...}}.
+  for (const json* o : {&j, j.contains("data") ? &j["data"] : nullptr}) {
+    if (o == nullptr || !o->is_object()) continue;
+    for (const char* key : {p.c_str(), "capabilities"}) {
+      auto it = o->find(key);
+      if (it == o->end() || !it->is_array()) continue;
+      std::vector<std::string> caps;
+      for (const json& c : *it) {
+        if (c.is_string()) caps.push_back(c.get<std::string>());
+      }
+      return caps;
+    }
+  }
+  return FailedPrecondition(
+      Where("POST", *NormalizeAddr(addr), "sys/capabilities-self") +
+      ": the answer lists no capabilities");
 }
 
 namespace {
@@ -384,9 +436,7 @@ Status Client::Snapshot(const std::string& raw_addr, ByteSink* out,
   req.response_sink = &sink;
   Result<httpc::Response> r = impl_->stream.Do(req);
   if (!r.ok()) {
-    return Scrub(TransportError(r.status(), c.method, where, options_,
-                                static_cast<int64_t>(sink.bytes())),
-                 token_);
+    return Scrub(TransportError(r.status(), c.method, where), token_);
   }
   if (r->status / 100 == 2) return Status::Ok();
   if (r->status / 100 == 3) impl_->last_redirect = LocationOrigin(*r);
@@ -407,9 +457,7 @@ Status Client::Restore(const std::string& raw_addr, ByteSource* body,
   req.body_source = &source;  // chunked: the archive is never buffered
   Result<httpc::Response> r = impl_->stream.Do(req);
   if (!r.ok()) {
-    return Scrub(TransportError(r.status(), c.method, where, options_,
-                                static_cast<int64_t>(source.bytes())),
-                 token_);
+    return Scrub(TransportError(r.status(), c.method, where), token_);
   }
   if (r->status / 100 == 2) return Status::Ok();
   if (r->status / 100 == 3) impl_->last_redirect = LocationOrigin(*r);

@@ -14,8 +14,8 @@
 //    Snapshot and restore streams have none: they fail on a stall instead
 //    (fewer than `stall_bytes_per_s` for `stall_timeout_s`), so a 20 GiB
 //    snapshot over a slow link works and a hung server does not hang us.
-//    curl averages the rate over its last ~5 s, so a stream that stops
-//    dead is cut after stall_timeout_s plus up to 5 s.
+//    A stream that stops dead is cut within about a second of
+//    stall_timeout_s (httpc measures the window itself).
 //  - Transient failures (connection refused/reset, timeouts, HTTP 500, 502,
 //    503 (not "Vault is sealed"), 504, 429 from a call that is not a health
 //    probe) of *small idempotent calls* are retried with exponential backoff
@@ -118,6 +118,14 @@ struct RaftServer {
   bool voter = false;
 };
 
+// Why sys/unseal refused a key (Vault's texts, sorted once here).
+enum class UnsealRefusal {
+  kNone,
+  kMalformedKey,  // "'key' must be a valid hex or base64 string", or a length
+  kWrongKeys,     // "Unseal failed, invalid key": the combined shares are
+                  // wrong; Vault has cleared the progress
+};
+
 // Progress of a snapshot or restore stream: bytes so far.
 using ProgressFn = std::function<void(uint64_t bytes)>;
 
@@ -137,10 +145,21 @@ class Client {
   Result<LeaderInfo> GetLeader(const std::string& addr);
   Result<SealStatus> GetSealStatus(const std::string& addr);
   // PUT sys/unseal {"key": key}. A wrong key is kInvalidArgument with
-  // Vault's text; the key itself never appears in the Status.
-  Result<SealStatus> Unseal(const std::string& addr, const std::string& key);
+  // Vault's text, and `refusal` (when not null) says which kind; the key
+  // itself never appears in the Status.
+  Result<SealStatus> Unseal(const std::string& addr, const std::string& key,
+                            UnsealRefusal* refusal = nullptr);
+  // PUT sys/unseal {"reset": true}: discards the key shares entered so far
+  // (an interrupted run's, say), so the next shares start a fresh attempt.
+  Result<SealStatus> ResetUnseal(const std::string& addr);
   // GET sys/storage/raft/configuration (needs a token).
   Result<std::vector<RaftServer>> RaftConfiguration(const std::string& addr);
+  // POST sys/capabilities-self {"paths": [path]}: the token's capabilities
+  // on `path` ("root", "read", "update", "deny", ...). Vault's default
+  // policy grants it to every token; 403 means the token is invalid or
+  // has neither the default policy nor a grant on this path.
+  Result<std::vector<std::string>> CapabilitiesSelf(const std::string& addr,
+                                                    const std::string& path);
   // GET any path under /v1/ with the token; the "data" object of the
   // answer (or the whole body when it has none). `path` may carry a query
   // (left out of error texts).

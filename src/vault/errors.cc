@@ -81,7 +81,11 @@ Status HttpError(const std::string& where, const httpc::Response& r) {
   }
   if (code == 403) return PermissionDenied(msg);
   if (code == 404) return NotFound(msg);
-  if (code == 503 && Contains(err, "sealed")) return FailedPrecondition(msg);
+  // Vault answers "Vault is sealed" with 503; older servers (and proxies)
+  // with 500. Either way retrying the call cannot help: the node waits for
+  // its keys.
+  if (code >= 500 && Contains(err, "Vault is sealed"))
+    return FailedPrecondition(msg);
   if (code == 429 || code >= 500) return Unavailable(msg);
   if (code >= 400) return InvalidArgument(msg);
   return FailedPrecondition(msg + ": unexpected status");
@@ -101,22 +105,13 @@ bool IsUnsent(const Status& s) {
          m.find("Connection timed out after") != std::string::npos;
 }
 
-// Rewrites httpc's transport errors to start with `where`, and curl's
-// low-speed abort ("Operation too slow") as a stall. Errors of a caller's
-// sink or source are returned unchanged.
+// Rewrites httpc's transport errors to start with `where`. Errors of a
+// caller's sink or source are returned unchanged.
 Status TransportError(const Status& s, const std::string& method,
-                      const std::string& where, const ClientOptions& o,
-                      int64_t moved) {
+                      const std::string& where) {
   if (s.code() != StatusCode::kUnavailable ||
       !s.message().starts_with(method + " http"))
     return s;
-  if (s.message().find("Operation too slow") != std::string::npos) {
-    std::string msg = where + ": stalled: fewer than " +
-                      std::to_string(o.stall_bytes_per_s) + " byte/s for " +
-                      std::to_string(o.stall_timeout_s) + " s";
-    if (moved >= 0) msg += " after " + std::to_string(moved) + " bytes";
-    return Unavailable(msg);
-  }
   size_t colon = s.message().find(": ");
   if (colon == std::string::npos) return s;
   return Unavailable(where + s.message().substr(colon));

@@ -40,13 +40,11 @@ bool IsTransientHttp(const httpc::Response& r, const Status& s);
 // name resolution), so that resending cannot apply it twice.
 bool IsUnsent(const Status& s);
 
-// Rewrites httpc's transport errors to start with `where`, and curl's
-// low-speed abort as "stalled: fewer than N byte/s for M s [after B
-// bytes]" (B when `moved` >= 0). Errors of a caller's sink or source are
-// returned unchanged.
+// Rewrites httpc's transport errors (a stall included: "stalled: fewer
+// than N byte/s for M s after B bytes") to start with `where`. Errors of a
+// caller's sink or source are returned unchanged.
 Status TransportError(const Status& s, const std::string& method,
-                      const std::string& where, const ClientOptions& o,
-                      int64_t moved = -1);
+                      const std::string& where);
 
 // Replaces `secret` in a message with "<redacted>". Secrets shorter than 8
 // bytes (a dev "root" token) are left alone: replacing them would garble

@@ -1,5 +1,7 @@
 #include "vault/leader.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <optional>
 #include <thread>
@@ -8,11 +10,20 @@
 namespace vk::vault {
 namespace {
 
-// What one round over the addresses learned.
+// What one address said in a round. Transient states (unreachable,
+// sealed, electing) are waited for; the others end the search at once,
+// since waiting cannot change them (a server that is not Vault, a TLS
+// setting, a node nobody initialised).
+struct Seen {
+  std::string reason;
+  bool transient = true;
+  bool answered = false;
+  Status status;  // for final states: what to return
+};
+
 struct Round {
   std::optional<ActiveNode> found;
-  bool any_answered = false;     // some node answered sys/leader
-  std::vector<std::string> why;  // "<addr>: <reason>", one per problem
+  std::vector<std::pair<std::string, Seen>> seen;  // per address (label)
 };
 
 // Why a node that answered is not usable as the active node.
@@ -24,31 +35,70 @@ std::string NotActiveReason(const Health& h, const LeaderInfo& l) {
   return "";
 }
 
+std::string SealedText(const SealStatus& s) {
+  std::string out = "sealed";
+  if (s.threshold > 0) {
+    out += " (" + std::to_string(s.progress) + " of " +
+           std::to_string(s.threshold) + " key shares entered)";
+  }
+  return out;
+}
+
+// A node whose sys/leader failed with a non-transient error: a sealed or
+// uninitialised Vault still answers sys/seal-status, which says which.
+Seen Explain(Client& client, const std::string& addr, const Status& failed) {
+  Seen s{.reason = failed.message(),
+         .transient = false,
+         .answered = true,
+         .status = failed};
+  if (failed.code() == StatusCode::kNotFound) {
+    s.reason += " (every Vault serves sys/leader: is this a Vault address?)";
+    s.status = NotFound(addr + " is not a Vault API: " + s.reason);
+    return s;
+  }
+  Result<SealStatus> seal = client.GetSealStatus(addr);
+  if (!seal.ok()) return s;
+  if (!seal->initialized) {
+    s.reason = "not initialized";
+    s.status = FailedPrecondition(addr + ": Vault is not initialized");
+  } else if (seal->sealed) {
+    s.reason = SealedText(*seal);
+    s.transient = true;
+  }
+  return s;
+}
+
 // Asks `target` itself: it must call itself the leader and be initialized,
-// unsealed and active. On failure returns the reason; `reachable` tells
-// whether it answered at all.
+// unsealed and active.
 std::optional<ActiveNode> Confirm(Client& client, const std::string& target,
-                                  std::string* why, bool* reachable) {
-  *reachable = false;
+                                  Seen* seen) {
   Result<LeaderInfo> leader = client.GetLeader(target);
   if (!leader.ok()) {
-    *why = leader.status().message();
-    *reachable = leader.status().code() != StatusCode::kUnavailable;
+    if (leader.status().code() == StatusCode::kUnavailable) {
+      seen->reason = leader.status().message();
+      return std::nullopt;
+    }
+    *seen = Explain(client, target, leader.status());
     return std::nullopt;
   }
-  *reachable = true;
+  seen->answered = true;
   Result<Health> health = client.GetHealth(target);
   if (!health.ok()) {
-    *why = health.status().message();
+    seen->reason = health.status().message();
     return std::nullopt;
   }
   if (!leader->is_self && !leader->leader_address.empty() &&
       health->initialized && !health->sealed) {
-    *why = "not the leader (any more); it names " + leader->leader_address;
+    seen->reason =
+        "not the leader (any more); it names " + leader->leader_address;
     return std::nullopt;
   }
-  *why = NotActiveReason(*health, *leader);
-  if (!why->empty()) return std::nullopt;
+  seen->reason = NotActiveReason(*health, *leader);
+  if (seen->reason == "not initialized") {
+    seen->transient = false;
+    seen->status = FailedPrecondition(target + ": Vault is not initialized");
+  }
+  if (!seen->reason.empty()) return std::nullopt;
   return ActiveNode{target, std::move(leader).value(),
                     std::move(health).value()};
 }
@@ -59,46 +109,61 @@ Round OneRound(Client& client, const std::vector<std::string>& addrs) {
   for (const std::string& addr : addrs) {
     Result<LeaderInfo> leader = client.GetLeader(addr);
     if (!leader.ok()) {
-      round.any_answered |= leader.status().code() != StatusCode::kUnavailable;
-      round.why.push_back(addr + ": " + leader.status().message());
+      Seen s = leader.status().code() == StatusCode::kUnavailable
+                   ? Seen{.reason = leader.status().message()}
+                   : Explain(client, addr, leader.status());
+      round.seen.emplace_back(addr, std::move(s));
       continue;
     }
-    round.any_answered = true;
     std::string target = addr;
     if (!leader->is_self) {
       if (leader->leader_address.empty()) {
         // No leader known: the node's health says why (sealed, ...).
         Result<Health> h = client.GetHealth(addr);
-        std::string why =
-            h.ok() ? NotActiveReason(*h, *leader) : h.status().message();
-        round.why.push_back(addr + ": " + (why.empty() ? "no leader" : why));
+        Seen s{.answered = true};
+        s.reason = h.ok() ? NotActiveReason(*h, *leader) : h.status().message();
+        if (s.reason.empty()) s.reason = "no leader";
+        if (s.reason == "sealed") {
+          Result<SealStatus> seal = client.GetSealStatus(addr);
+          if (seal.ok()) s.reason = SealedText(*seal);
+        }
+        if (s.reason == "not initialized") {
+          s.transient = false;
+          s.status = FailedPrecondition(addr + ": Vault is not initialized");
+        }
+        round.seen.emplace_back(addr, std::move(s));
         continue;
       }
       Result<std::string> advertised = NormalizeAddr(leader->leader_address);
       if (!advertised.ok()) {
-        round.why.push_back(addr + ": advertises an unusable leader address: " +
-                            advertised.status().message());
+        std::string why = "advertises an unusable leader address: " +
+                          advertised.status().message();
+        round.seen.emplace_back(
+            addr, Seen{.reason = why,
+                       .transient = false,
+                       .answered = true,
+                       .status = FailedPrecondition(addr + ": " + why)});
         continue;
       }
       target = *advertised;
     }
     if (std::find(tried.begin(), tried.end(), target) != tried.end()) continue;
     tried.push_back(target);
-    std::string why;
-    bool reachable = false;
-    round.found = Confirm(client, target, &why, &reachable);
+    Seen s{.answered = true};
+    round.found = Confirm(client, target, &s);
     if (round.found) return round;
     // An unreachable advertised address (e.g. an in-cluster name) is not
     // the end: a later address may be the leader itself and say is_self.
     std::string label = target == addr ? addr : addr + " -> leader " + target;
-    round.why.push_back(label + ": " + why);
+    round.seen.emplace_back(label, std::move(s));
   }
   return round;
 }
 
-std::string Join(const std::vector<std::string>& parts) {
+std::string Describe(const Round& r) {
   std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : "; ") + p;
+  for (const auto& [addr, s] : r.seen)
+    out += (out.empty() ? "" : "; ") + addr + ": " + s.reason;
   return out;
 }
 
@@ -117,9 +182,25 @@ Result<ActiveNode> FindActive(Client& client,
   const Clock::time_point deadline = Clock::now() + options.wait;
   while (true) {
     Round round = OneRound(client, normalized);
-    if (round.found) return std::move(*round.found);
-    std::string why = Join(round.why);
+    if (round.found) {
+      spdlog::info("active node {} (raft committed index {})",
+                   round.found->addr, round.found->leader.raft_committed_index);
+      return std::move(*round.found);
+    }
+    std::string why = Describe(round);
+    bool transient = false, answered = false;
+    const Status* final_status = nullptr;
+    for (const auto& [addr, s] : round.seen) {
+      transient |= s.transient;
+      answered |= s.answered;
+      if (!s.transient && final_status == nullptr) final_status = &s.status;
+    }
     Clock::time_point now = Clock::now();
+    if (!transient && final_status != nullptr) {
+      // Nothing to wait for: every address is in a state time cannot fix.
+      if (round.seen.size() == 1) return *final_status;
+      return Status(final_status->code(), "no active Vault node: " + why);
+    }
     if (options.wait.count() <= 0 || now >= deadline) {
       std::string waited =
           options.wait.count() > 0
@@ -130,11 +211,11 @@ Result<ActiveNode> FindActive(Client& client,
                             .count()) +
                     " s"
               : "";
-      if (!round.any_answered)
+      if (!answered)
         return Unavailable("no Vault address answered" + waited + ": " + why);
-      return FailedPrecondition("no active Vault node found" + waited + ": " +
-                                why);
+      return Unavailable("no active Vault node found" + waited + ": " + why);
     }
+    spdlog::info("waiting for an active Vault node: {}", why);
     if (options.on_wait) options.on_wait(why);
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);

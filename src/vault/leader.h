@@ -34,11 +34,19 @@ struct FindOptions {
 // Tries `addrs` in order: sys/leader on each reachable one; the advertised
 // leader_address (or the node itself when is_self) is then asked for
 // sys/leader and sys/health and must say is_self, initialized, unsealed and
-// not standby. Returns the first node that does. Errors:
-//  - kUnavailable when no address answered within `wait` (names each
-//    address and its last error);
-//  - kFailedPrecondition when nodes answered but none became active in time
-//    (says why: "sealed", "not initialized", "no leader", "ha disabled").
+// not standby. Returns the first node that does.
+//
+// Unreachable, sealed and electing nodes are waited for (up to `wait`);
+// states that waiting cannot change end the search at once: a 404 on
+// sys/leader (not a Vault API), a TLS failure, an uninitialised node, an
+// unusable advertised address. Errors, each naming every address and what
+// it said:
+//  - kUnavailable when no node became active within `wait` ("no Vault
+//    address answered" when none answered at all; sealed nodes are named
+//    as sealed, with their unseal progress);
+//  - the final state's own code (kNotFound for a non-Vault server,
+//    kFailedPrecondition for an uninitialised one or a TLS failure) when
+//    every address is in such a state.
 Result<ActiveNode> FindActive(Client& client,
                               const std::vector<std::string>& addrs,
                               const FindOptions& options);

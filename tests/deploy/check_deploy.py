@@ -38,18 +38,20 @@ ALLOWED = {
     "forget": REPO | {"--keep-daily", "--keep-weekly", "--prune"},
 }
 BOOLEAN = {"--allow-missing-root-token", "--force", "--dry-run", "--prune"}
-MAX_POSITIONAL = {"backup": 0, "restore": 1, "forget": 0}
+MAX_POSITIONAL = {"backup": 0, "restore": 1, "forget": 0, "unseal": 1}
 
 SNAP = "sys/storage/raft/snapshot"
 POLICIES = {
     "vaultkeep-backup.hcl": {
         SNAP: {"read"},
         "sys/storage/raft/configuration": {"read"},
+        "sys/capabilities-self": {"update"},
     },
     "vaultkeep-restore.hcl": {
         SNAP: {"update"},
         SNAP + "-force": {"update"},
         "sys/storage/raft/configuration": {"read"},
+        "sys/capabilities-self": {"update"},
     },
 }
 
