@@ -8,11 +8,11 @@
 #include <map>
 #include <vector>
 
-#include "compress/gzip_source.h"
-#include "crypto/sha256.h"
 #include "generator.h"
-#include "snapshot/archive_reader.h"
-#include "snapshot/records.h"
+#include "kit/compress/gzip_source.h"
+#include "kit/crypto/sha256.h"
+#include "kit/snapshot/archive_reader.h"
+#include "kit/snapshot/records.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
-// The Storage contract (storage/storage.h), checked against every driver.
-// A new driver is added to kDrivers and must pass unchanged.
+// The Storage contract (vaultkeep/storage/storage.h), checked against every
+// driver. A new driver is added to kDrivers and must pass unchanged.
 //
 // The S3 driver runs when VK_S3_URL names a bucket (s3:http://...), as
 // tests/s3/conformance_test.py arranges: an s3rver behind a proxy that
@@ -14,9 +14,9 @@
 #include <set>
 #include <thread>
 
-#include "s3/credentials.h"
-#include "s3/s3_storage.h"
-#include "storage/storage.h"
+#include "vaultkeep/s3/credentials.h"
+#include "vaultkeep/s3/s3_storage.h"
+#include "vaultkeep/storage/storage.h"
 
 namespace vk::storage {
 namespace {

@@ -1,7 +1,7 @@
 // libFuzzer target: what minivault's API does with a request body
-// (minivault/api.cc, Api::ReadBody and Api::ReadJson): the JSON limit check
-// (logical/json_limits.h), then nlohmann's parse, then what handlers do
-// with the document (copy it, compare it, dump it), all of which recurse.
+// (minivault/api/api.cc, Api::ReadBody and Api::ReadJson): the JSON limit check
+// (minivault/logical/json_limits.h), then nlohmann's parse, then what handlers
+// do with the document (copy it, compare it, dump it), all of which recurse.
 //
 // The first byte picks the limits: below 0x80 Vault's defaults; otherwise
 // small ones (depth 1-8, strings 4-16 bytes, 1-4 entries or elements), so
@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "logical/json_limits.h"
+#include "minivault/logical/json_limits.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "snapshot/archive_reader.h"
+#include "kit/snapshot/archive_reader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "snapshot/records.h"
+#include "kit/snapshot/records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "repo/lock.h"
-#include "repo/repository.h"
+#include "vaultkeep/repo/lock.h"
+#include "vaultkeep/repo/repository.h"
 
 namespace {
 

@@ -4,11 +4,11 @@
 #include <queue>
 #include <vector>
 
-#include "env/file.h"
-#include "snapshot/archive_reader.h"
-#include "snapshot/archive_writer.h"
-#include "snapshot/records.h"
-#include "snapshot/sealed.h"
+#include "kit/env/file.h"
+#include "kit/snapshot/archive_reader.h"
+#include "kit/snapshot/archive_writer.h"
+#include "kit/snapshot/records.h"
+#include "kit/snapshot/sealed.h"
 #include "vault_layout.h"
 
 namespace vk::gen {

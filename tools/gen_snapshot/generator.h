@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "base/byte_stream.h"
+#include "kit/base/byte_stream.h"
 
 namespace vk::gen {
 

@@ -4,9 +4,9 @@
 
 #include <map>
 
-#include "env/file.h"
-#include "snapshot/archive_reader.h"
-#include "snapshot/sealed.h"
+#include "kit/env/file.h"
+#include "kit/snapshot/archive_reader.h"
+#include "kit/snapshot/sealed.h"
 
 namespace vk::gen {
 namespace {

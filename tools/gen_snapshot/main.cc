@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "base/exit_code.h"
-#include "crypto/sha256.h"
-#include "env/file.h"
 #include "generator.h"
+#include "kit/base/exit_code.h"
+#include "kit/crypto/sha256.h"
+#include "kit/env/file.h"
 
 namespace {
 

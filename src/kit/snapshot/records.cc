@@ -1,0 +1,301 @@
+#include "kit/snapshot/records.h"
+
+#include <algorithm>
+
+namespace vk::snapshot {
+namespace {
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (cc & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+RecordScanner::RecordScanner(uint64_t total_size, Options options,
+                             Callback callback)
+    : total_(total_size), opt_(options), cb_(std::move(callback)) {}
+
+Status RecordScanner::Fail(std::string why) const {
+  return Corruption("state.bin record at offset " +
+                    std::to_string(rec_offset_) + ": " + why);
+}
+
+Status RecordScanner::Emit() {
+  if (key_.empty()) {
+    return Fail(
+        "the key is empty; BoltDB (Vault's store) refuses empty keys, so a "
+        "restore of this snapshot would fail");
+  }
+  StateRecord r;
+  r.offset = rec_offset_;
+  r.length = pos_ - rec_offset_;
+  r.message_size = msg_size_;
+  r.key = key_;
+  r.value_size = value_size_;
+  if (opt_.keep_values) r.value = AsBytes(value_);
+  r.seal_wrap = seal_wrap_;
+  ++records_;
+  state_ = State::kLen;
+  var_ = 0;
+  var_shift_ = 0;
+  return cb_ ? cb_(r) : Status::Ok();
+}
+
+// Called whenever a field completes: the record may be complete too.
+Status RecordScanner::EndOfFieldOrRecord() {
+  var_ = 0;
+  var_shift_ = 0;
+  if (msg_left_ == 0) return Emit();
+  state_ = State::kTag;
+  return Status::Ok();
+}
+
+Status RecordScanner::StartField(uint64_t tag) {
+  field_ = tag >> 3;
+  uint64_t wt = tag & 7;
+  if (field_ == 0) return Fail("invalid protobuf field number 0");
+  auto want = [&](uint64_t w) -> Status {
+    if (wt != w) {
+      return Fail("StorageEntry field " + std::to_string(field_) +
+                  " has protobuf wire type " + std::to_string(wt) +
+                  ", expected " + std::to_string(w));
+    }
+    return Status::Ok();
+  };
+  if (field_ == 1 || field_ == 2) VK_RETURN_IF_ERROR(want(2));
+  if (field_ == 3) VK_RETURN_IF_ERROR(want(0));
+  var_ = 0;
+  var_shift_ = 0;
+  switch (wt) {
+    case 0:
+      state_ = State::kVarintField;
+      return Status::Ok();
+    case 2:
+      state_ = State::kFieldLen;
+      return Status::Ok();
+    case 1:
+    case 5: {
+      uint64_t n = wt == 1 ? 8 : 4;
+      if (n > msg_left_) return Fail("fixed-width field runs past the record");
+      field_left_ = n;
+      field_ = 0;  // skip
+      state_ = State::kSkip;
+      return Status::Ok();
+    }
+    default:
+      return Fail("invalid protobuf wire type " + std::to_string(wt));
+  }
+}
+
+Status RecordScanner::Feed(ByteSpan data) {
+  size_t i = 0;
+  const size_t n = data.size();
+  while (i < n) {
+    switch (state_) {
+      case State::kLen: {
+        if (var_shift_ == 0) rec_offset_ = pos_;
+        uint8_t b = data[i++];
+        ++pos_;
+        if (var_shift_ == 63 && b > 1) {
+          return Fail("the length prefix overflows 64 bits");
+        }
+        var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
+        var_shift_ += 7;
+        if (b & 0x80) {
+          if (var_shift_ > 63)
+            return Fail("the length prefix overflows 64 bits");
+          break;
+        }
+        msg_size_ = var_;
+        uint64_t left = total_ == UINT64_MAX ? UINT64_MAX : total_ - pos_;
+        if (msg_size_ > opt_.max_message_size) {
+          return Fail("declares a length of " + std::to_string(msg_size_) +
+                      " bytes, more than Vault's limit of " +
+                      std::to_string(opt_.max_message_size));
+        }
+        if (msg_size_ > left) {
+          return Fail("declares " + std::to_string(msg_size_) +
+                      " bytes but only " + std::to_string(left) +
+                      " bytes of state.bin remain");
+        }
+        msg_left_ = msg_size_;
+        key_.clear();
+        value_.clear();
+        value_size_ = 0;
+        seal_wrap_ = false;
+        VK_RETURN_IF_ERROR(EndOfFieldOrRecord());
+        break;
+      }
+      case State::kTag:
+      case State::kFieldLen:
+      case State::kVarintField: {
+        if (msg_left_ == 0) return Fail("a field is cut off at the record end");
+        uint8_t b = data[i++];
+        ++pos_;
+        --msg_left_;
+        if (var_shift_ == 63 && b > 1)
+          return Fail("a varint overflows 64 bits");
+        var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
+        var_shift_ += 7;
+        if (b & 0x80) {
+          if (var_shift_ > 63) return Fail("a varint overflows 64 bits");
+          if (msg_left_ == 0)
+            return Fail("a field is cut off at the record end");
+          break;
+        }
+        uint64_t v = var_;
+        if (state_ == State::kTag) {
+          if (v > UINT32_MAX) return Fail("invalid protobuf tag");
+          VK_RETURN_IF_ERROR(StartField(v));
+          break;
+        }
+        if (state_ == State::kVarintField) {
+          if (field_ == 3) seal_wrap_ = v != 0;
+          VK_RETURN_IF_ERROR(EndOfFieldOrRecord());
+          break;
+        }
+        // kFieldLen
+        if (v > msg_left_) {
+          return Fail("field " + std::to_string(field_) + " declares " +
+                      std::to_string(v) + " bytes but only " +
+                      std::to_string(msg_left_) + " remain in the record");
+        }
+        field_left_ = v;
+        if (field_ == 1) {
+          if (v > opt_.max_key_size) {
+            return Fail("key of " + std::to_string(v) +
+                        " bytes is longer than BoltDB's limit of " +
+                        std::to_string(opt_.max_key_size) +
+                        " bytes, so a restore would fail");
+          }
+          key_.clear();
+          state_ = State::kKey;
+        } else if (field_ == 2) {
+          value_size_ = v;
+          value_.clear();
+          if (opt_.keep_values && v > opt_.max_value_size) {
+            return Fail("value of " + std::to_string(v) +
+                        " bytes is larger than the limit of " +
+                        std::to_string(opt_.max_value_size));
+          }
+          state_ = opt_.keep_values ? State::kValue : State::kSkip;
+        } else {
+          state_ = State::kSkip;
+        }
+        if (v == 0) {
+          if (field_ == 1) key_.clear();
+          VK_RETURN_IF_ERROR(EndOfFieldOrRecord());
+        }
+        break;
+      }
+      case State::kSkip:
+      case State::kKey:
+      case State::kValue: {
+        size_t take =
+            static_cast<size_t>(std::min<uint64_t>(field_left_, n - i));
+        if (state_ == State::kKey) {
+          key_.append(reinterpret_cast<const char*>(data.data() + i), take);
+        } else if (state_ == State::kValue) {
+          value_.append(reinterpret_cast<const char*>(data.data() + i), take);
+        }
+        i += take;
+        pos_ += take;
+        field_left_ -= take;
+        msg_left_ -= take;
+        if (field_left_ == 0) {
+          if (state_ == State::kKey && !ValidUtf8(key_)) {
+            return Fail("key is not valid UTF-8");
+          }
+          VK_RETURN_IF_ERROR(EndOfFieldOrRecord());
+        }
+        break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status RecordScanner::Finish() {
+  if (state_ == State::kLen && var_shift_ == 0) return Status::Ok();
+  return Fail("state.bin ends inside this record (" +
+              std::to_string(pos_ - rec_offset_) + " bytes of it present)");
+}
+
+void AppendUvarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+size_t UvarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+static uint64_t MessageSize(size_t k, size_t v) {
+  uint64_t m = 0;
+  if (k) m += 1 + UvarintSize(k) + k;
+  if (v) m += 1 + UvarintSize(v) + v;
+  return m;
+}
+
+uint64_t RecordSize(size_t key_size, size_t value_size) {
+  uint64_t m = MessageSize(key_size, value_size);
+  return UvarintSize(m) + m;
+}
+
+void AppendRecord(std::string* out, std::string_view key,
+                  std::string_view value) {
+  AppendUvarint(out, MessageSize(key.size(), value.size()));
+  if (!key.empty()) {
+    out->push_back(0x0a);
+    AppendUvarint(out, key.size());
+    out->append(key);
+  }
+  if (!value.empty()) {
+    out->push_back(0x12);
+    AppendUvarint(out, value.size());
+    out->append(value);
+  }
+}
+
+}  // namespace vk::snapshot
