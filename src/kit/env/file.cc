@@ -174,7 +174,9 @@ Result<std::unique_ptr<ByteSink>> OpenOutput(const std::string& path,
   if (kind == nullptr) kind = &k;
   if (path == "-") {
     *kind = OutputKind::kStdout;
-    return std::unique_ptr<ByteSink>(new FdSink(1, "standard output"));
+    // "-o -": the caller asked for standard output.
+    return std::unique_ptr<ByteSink>(
+        new FdSink(STDOUT_FILENO, "standard output"));  // layout: stdout
   }
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
