@@ -1,7 +1,7 @@
 // LiveBackup: a consistent, verified backup of a running Vault cluster
 // into a repository, with the unseal keys and root token escrowed.
 //
-// The sequence (docs/live-backup.md):
+// The sequence (docs/live-backup-restore.md):
 //  1. find the active node (sys/leader, then the leader itself must say
 //     is_self; bounded wait for a cluster that is sealed or electing);
 //  2. record its cluster id, version, seal type, shares/threshold, raft

@@ -1,6 +1,6 @@
 // PackUploader: names (SHA-256) and stores finished packs on a background
 // thread so that the backup pipeline keeps chunking and sealing while a
-// pack is hashed, written and fsynced (or, later, uploaded to S3). At most
+// pack is hashed and stored (written and fsynced, or uploaded to S3). At most
 // `max_queued` packs wait, so memory stays bounded; Wait() returns once every
 // queued pack is stored and reports the first error. Write ordering is the
 // caller's: it calls Wait() before writing an index file that names these

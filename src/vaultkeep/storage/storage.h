@@ -1,5 +1,5 @@
 // Storage: the one interface every repository backend implements (local
-// directory, in-memory, later S3). Keys are relative, "/"-separated paths
+// directory, in-memory, S3). Keys are relative, "/"-separated paths
 // ("config", "keys/<id>", "data/ab/<id>"); each names one immutable object.
 //
 // Contract shared by all drivers (tests/conformance checks it):
