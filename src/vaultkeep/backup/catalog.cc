@@ -198,4 +198,10 @@ Result<VaultBackup> OpenVaultBackup(repo::Repository& repo,
                             kManifestName + " nor a " + kStashSnapName + ")");
 }
 
+std::string UnreadableSnapshot::Note() const {
+  return "skipped " + status.message() +
+         " (`vaultkeep check` reports it; `vaultkeep forget " +
+         id.substr(0, 8) + "` removes it)";
+}
+
 }  // namespace vk::backup

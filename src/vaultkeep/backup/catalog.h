@@ -32,6 +32,8 @@ struct SnapshotEntry {
 struct UnreadableSnapshot {
   std::string id;  // the file name
   Status status;   // why, naming the file
+  // One line for a warning: what was skipped and how to deal with it.
+  std::string Note() const;
 };
 
 // Every snapshot, oldest first (ties by ID). When `unreadable` is null, a

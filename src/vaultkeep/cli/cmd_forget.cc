@@ -2,12 +2,12 @@
 // (and, with --prune or `prune`, the data nothing needs any more). Both
 // take the exclusive lock; the newest snapshot of each group is never
 // removed.
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "kit/base/strings.h"
 #include "kit/base/time.h"
 #include "vaultkeep/backup/catalog.h"
+#include "vaultkeep/backup/forget.h"
 #include "vaultkeep/backup/prune.h"
 #include "vaultkeep/cli/command.h"
 #include "vaultkeep/cli/output.h"
@@ -86,47 +86,15 @@ nlohmann::ordered_json PruneJson(const backup::PruneReport& r) {
       {"bytes_before", r.bytes_before},     {"bytes_freed", r.bytes_freed}};
 }
 
-// Snapshot file names under snapshots/ matching each of `specs` (a full ID
-// or a unique prefix of 4+ hex digits). Names, not contents: a damaged
-// file cannot be read, and is removed by naming it.
-Result<std::vector<std::string>> ResolveIds(
-    repo::Repository& repo, const std::vector<std::string>& specs) {
-  VK_ASSIGN_OR_RETURN(auto names, repo.ListIds(repo::kSnapshotsDir));
-  std::vector<std::string> out;
-  for (const std::string& spec : specs) {
-    if (spec.size() < 4 || spec.size() > 64 ||
-        spec.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return InvalidArgument("snapshot ID " + Quote(spec) +
-                             ": expected 4 to 64 lowercase hex digits");
-    }
-    std::vector<std::string> hits;
-    for (const std::string& n : names) {
-      if (n.starts_with(spec)) hits.push_back(n);
-    }
-    if (hits.empty()) return NotFound("no snapshot with ID " + spec);
-    if (hits.size() > 1) {
-      return InvalidArgument("snapshot ID prefix " + spec +
-                             " is ambiguous; give more digits");
-    }
-    if (std::find(out.begin(), out.end(), hits[0]) == out.end())
-      out.push_back(hits[0]);
-  }
-  return out;
-}
-
 // forget ID...: removes exactly the named snapshot files.
 Status ForgetIds(const ForgetOptions& o, repo::Repository& repo,
                  std::vector<std::string>* removed, std::string* text) {
-  VK_ASSIGN_OR_RETURN(*removed, ResolveIds(repo, o.ids));
+  VK_ASSIGN_OR_RETURN(*removed, backup::ResolveSnapshotIds(repo, o.ids));
   for (const std::string& id : *removed) {
     *text += (o.dry_run ? "would remove snapshot " : "removed snapshot ") +
              id.substr(0, 8) + "\n";
-    if (!o.dry_run) {
-      VK_RETURN_IF_ERROR(
-          repo.storage().Remove(std::string(repo::kSnapshotsDir) + "/" + id));
-    }
   }
-  return Status::Ok();
+  return o.dry_run ? Status::Ok() : backup::RemoveSnapshots(repo, *removed);
 }
 
 // The common tail of both forms: prune when asked (and when anything was
@@ -162,13 +130,11 @@ Status RunForget(const ForgetOptions& o) {
     nlohmann::ordered_json j{{"removed", removed}, {"dry_run", o.dry_run}};
     return PruneAndPrint(o, *repo, *lock, o.prune, std::move(j), text);
   }
-  VK_ASSIGN_OR_RETURN(auto all, ListSnapshotsWarn(*repo));
-  std::vector<repo::ForgetSnapshot> in;
-  for (const auto& s : all) {
-    in.push_back({s.id, s.time, s.utc_offset_seconds, s.file.hostname,
-                  s.file.paths, s.file.tags, backup::KeysUnusable(s)});
-  }
-  VK_ASSIGN_OR_RETURN(auto groups, repo::ApplyPolicyByGroup(in, policy, by));
+  std::vector<backup::UnreadableSnapshot> unreadable;
+  Result<std::vector<repo::GroupDecision>> planned =
+      backup::PlanForget(*repo, policy, by, &unreadable);
+  for (const auto& u : unreadable) PrintWarning(u.Note());
+  VK_ASSIGN_OR_RETURN(auto groups, std::move(planned));
 
   nlohmann::ordered_json jgroups = nlohmann::ordered_json::array();
   std::string text;
@@ -210,12 +176,7 @@ Status RunForget(const ForgetOptions& o) {
     }
     jgroups.push_back(std::move(jg));
   }
-  if (!o.dry_run) {
-    for (const std::string& id : remove) {
-      VK_RETURN_IF_ERROR(
-          repo->storage().Remove(std::string(repo::kSnapshotsDir) + "/" + id));
-    }
-  }
+  if (!o.dry_run) VK_RETURN_IF_ERROR(backup::RemoveSnapshots(*repo, remove));
   nlohmann::ordered_json j{{"groups", jgroups}, {"dry_run", o.dry_run}};
   return PruneAndPrint(o, *repo, *lock, o.prune && !remove.empty(),
                        std::move(j), text);

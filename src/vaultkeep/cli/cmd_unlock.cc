@@ -19,27 +19,11 @@ struct UnlockOptions {
 
 Status RunUnlock(const UnlockOptions& o) {
   VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
-  VK_ASSIGN_OR_RETURN(auto ids, repo->ListIds(repo::kLocksDir));
-  repo::LockEnv env = repo::SystemLockEnv();
-  nlohmann::ordered_json removed = nlohmann::ordered_json::array();
-  nlohmann::ordered_json kept = nlohmann::ordered_json::array();
-  for (const std::string& id : ids) {
-    auto json = repo->LoadUnpacked(repo::kLocksDir, id);
-    bool stale = true;  // an unreadable lock file protects nothing
-    if (json.ok()) {
-      auto info = repo::ParseLock(*json);
-      if (info.ok()) stale = repo::IsStale(*info, env);
-    } else if (json.status().code() == StatusCode::kNotFound) {
-      continue;  // released while we looked
-    }
-    if (!stale && !o.remove_all) {
-      kept.push_back(id);
-      continue;
-    }
-    Status st = repo->storage().Remove(std::string(repo::kLocksDir) + "/" + id);
-    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-    removed.push_back(id);
-  }
+  VK_ASSIGN_OR_RETURN(
+      repo::UnlockResult r,
+      repo::RemoveStaleLocks(*repo, o.remove_all, repo::SystemLockEnv()));
+  const std::vector<std::string>& removed = r.removed;
+  const std::vector<std::string>& kept = r.kept;
   if (o.json) {
     PrintOut(
         nlohmann::ordered_json{{"removed", removed}, {"kept", kept}}.dump(2) +

@@ -193,4 +193,28 @@ std::string RepoLock::id() {
   return id_;
 }
 
+Result<UnlockResult> RemoveStaleLocks(Repository& repo, bool remove_all,
+                                      const LockEnv& env) {
+  VK_ASSIGN_OR_RETURN(auto ids, repo.ListIds(kLocksDir));
+  UnlockResult out;
+  for (const std::string& id : ids) {
+    auto json = repo.LoadUnpacked(kLocksDir, id);
+    bool stale = true;
+    if (json.ok()) {
+      auto info = ParseLock(*json);
+      if (info.ok()) stale = IsStale(*info, env);
+    } else if (json.status().code() == StatusCode::kNotFound) {
+      continue;
+    }
+    if (!stale && !remove_all) {
+      out.kept.push_back(id);
+      continue;
+    }
+    Status st = repo.storage().Remove(std::string(kLocksDir) + "/" + id);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    out.removed.push_back(id);
+  }
+  return out;
+}
+
 }  // namespace vk::repo

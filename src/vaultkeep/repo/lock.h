@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kit/base/time.h"
 #include "vaultkeep/repo/repository.h"
@@ -95,6 +96,15 @@ class RepoLock {
   Status refresh_error_;   // guarded by mu_
   std::thread refresher_;
 };
+
+// `unlock`: removes the lock files whose holder is gone (stale, or
+// unreadable: a lock that cannot be read protects nothing), or every lock
+// with `remove_all`. Lock files released meanwhile are skipped.
+struct UnlockResult {
+  std::vector<std::string> removed, kept;  // lock file IDs
+};
+Result<UnlockResult> RemoveStaleLocks(Repository& repo, bool remove_all,
+                                      const LockEnv& env);
 
 }  // namespace vk::repo
 
