@@ -7,23 +7,10 @@
 #include <cstdlib>
 
 #include "kit/base/strings.h"
-#include "kit/env/file.h"
 #include "vaultkeep/cli/output.h"
-#include "vaultkeep/s3/s3_storage.h"
 
 namespace vk::cli {
 namespace {
-
-Result<std::string> ReadPasswordFile(const std::string& path) {
-  VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(path));
-  auto text = ReadAllBounded(*file, 64 * 1024);
-  if (!text.ok()) {
-    return text.status().code() == StatusCode::kInvalidArgument
-               ? InvalidArgument("password file " + path + " is too large")
-               : text.status();
-  }
-  return TrimSpace(std::move(*text));
-}
 
 // Reads one line from the terminal with echo off. Never logs the input.
 Result<std::string> Prompt(const char* question) {
@@ -79,58 +66,28 @@ void AddRepoOptions(CLI::App* cmd, RepoOptions* o) {
                   "$RESTIC_PASSWORD, or a prompt)");
 }
 
-namespace {
-
-// The repository string from the flag or the environment.
-Result<std::string> Where(const RepoOptions& o) {
-  std::string where = o.repo;
-  if (where.empty()) where = Getenv("VAULTKEEP_REPOSITORY");
-  if (where.empty()) where = Getenv("RESTIC_REPOSITORY");
-  if (where.empty()) {
-    return InvalidArgument(
-        "no repository given: use -r/--repo or set VAULTKEEP_REPOSITORY");
-  }
-  if (s3::IsS3Url(where)) return where;
-  if (where.rfind("local:", 0) == 0) where = where.substr(6);
-  size_t colon = where.find(':');
-  if (colon != std::string::npos && where.find('/') > colon) {
-    return InvalidArgument("repository type \"" + where.substr(0, colon) +
-                           "\" is not supported (local directories and s3: "
-                           "only)");
-  }
-  return where;
+Result<access::RepoLocation> LocationOf(const RepoOptions& o) {
+  access::RepoLocation loc;
+  VK_ASSIGN_OR_RETURN(loc.where, access::ResolveLocation(o.repo));
+  loc.options = o.s3;
+  return loc;
 }
 
-}  // namespace
-
 Status CheckRepoLocation(const RepoOptions& o) {
-  VK_ASSIGN_OR_RETURN(std::string where, Where(o));
-  bool s3 = s3::IsS3Url(where);
-  VK_RETURN_IF_ERROR(CheckExtendedOptions(o.s3.extended, s3));
-  if (s3) VK_RETURN_IF_ERROR(S3OptionsFor(where, o.s3).status());
-  return Status::Ok();
+  VK_ASSIGN_OR_RETURN(access::RepoLocation loc, LocationOf(o));
+  return access::CheckLocation(loc);
 }
 
 Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
                                                           bool create) {
-  VK_ASSIGN_OR_RETURN(std::string where, Where(o));
-  bool s3 = s3::IsS3Url(where);
-  VK_RETURN_IF_ERROR(CheckExtendedOptions(o.s3.extended, s3));
-  if (s3) {
-    VK_ASSIGN_OR_RETURN(s3::S3Options so, S3OptionsFor(where, o.s3));
-    return s3::OpenS3Storage(std::move(so), create);
-  }
-  if (create) VK_RETURN_IF_ERROR(MakeDirs(where, 0700));
-  return storage::NewLocalStorage(where);
+  VK_ASSIGN_OR_RETURN(access::RepoLocation loc, LocationOf(o));
+  return access::OpenStorage(loc, create);
 }
 
 Result<std::string> ReadPassword(const RepoOptions& o, bool confirm) {
-  if (!o.password_file.empty()) return ReadPasswordFile(o.password_file);
-  if (const char* v = std::getenv("VAULTKEEP_PASSWORD")) return std::string(v);
-  if (std::string f = Getenv("RESTIC_PASSWORD_FILE"); !f.empty()) {
-    return ReadPasswordFile(f);
-  }
-  if (const char* v = std::getenv("RESTIC_PASSWORD")) return std::string(v);
+  VK_ASSIGN_OR_RETURN(std::optional<std::string> given,
+                      access::PasswordFromFileOrEnv(o.password_file));
+  if (given) return std::move(*given);
   VK_ASSIGN_OR_RETURN(std::string pw, Prompt("enter repository password: "));
   if (confirm) {
     VK_ASSIGN_OR_RETURN(std::string again, Prompt("enter password again: "));
@@ -140,14 +97,19 @@ Result<std::string> ReadPassword(const RepoOptions& o, bool confirm) {
 }
 
 Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
-  VK_ASSIGN_OR_RETURN(auto storage, OpenRepoStorage(o, false));
+  VK_ASSIGN_OR_RETURN(access::RepoLocation loc, LocationOf(o));
   VK_ASSIGN_OR_RETURN(std::string password, ReadPassword(o, false));
-  return repo::Repository::Open(std::move(storage), password);
+  Result<access::OpenRepo> r =
+      access::OpenRepository(loc, password, access::LockMode::kNone);
+  Wipe(password);
+  if (!r.ok()) return r.status();
+  return std::move(r->repo);
 }
 
 Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
                                                        bool exclusive) {
-  return repo::RepoLock::Acquire(r, exclusive, repo::SystemLockEnv());
+  return access::Lock(
+      r, exclusive ? access::LockMode::kExclusive : access::LockMode::kShared);
 }
 
 Result<backup::SnapshotEntry> FindSnapshotWarn(repo::Repository& r,
@@ -163,11 +125,7 @@ Result<std::vector<backup::SnapshotEntry>> ListSnapshotsWarn(
   std::vector<backup::UnreadableSnapshot> bad;
   Result<std::vector<backup::SnapshotEntry>> all =
       backup::ListSnapshots(r, &bad);
-  for (const auto& u : bad) {
-    PrintWarning("skipped " + u.status.message() +
-                 " (`vaultkeep check` reports it; `vaultkeep forget " +
-                 u.id.substr(0, 8) + "` removes it)");
-  }
+  for (const auto& u : bad) PrintWarning(u.Note());
   return all;
 }
 

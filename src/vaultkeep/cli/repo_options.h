@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "vaultkeep/access/repo_access.h"
 #include "vaultkeep/backup/catalog.h"
-#include "vaultkeep/cli/s3_options.h"
 #include "vaultkeep/repo/lock.h"
 #include "vaultkeep/repo/repository.h"
 #include "vaultkeep/storage/storage.h"
@@ -21,14 +21,16 @@ namespace vk::cli {
 struct RepoOptions {
   std::string repo;
   std::string password_file;
-  S3Flags s3;  // -o, --cacert, --insecure-tls
+  storage::DriverOptions s3;  // -o, --cacert, --insecure-tls
 };
 
 void AddRepoOptions(CLI::App* cmd, RepoOptions* o);
 
-// Resolves the location and builds its Storage: a local directory, or an
-// S3 bucket (s3:...). `create` makes the local directory or the bucket
-// (for init); without it the location must exist.
+// The location the flags and environment name (access::ResolveLocation).
+Result<access::RepoLocation> LocationOf(const RepoOptions& o);
+
+// access::OpenStorage of LocationOf(o): `create` makes the local directory
+// or the bucket (for init); without it the location must exist.
 Result<std::unique_ptr<storage::Storage>> OpenRepoStorage(const RepoOptions& o,
                                                           bool create);
 

@@ -1,73 +1,24 @@
-// Flags and environment shared by the commands that talk to a live Vault
-// cluster (backup, restore): where the nodes are, TLS, the token, and the
-// unsealer key store — from plain flags, from Vault's environment
-// variables, or from KubeVault's AppBinding / VaultServer (files or the
-// Kubernetes API).
-//
-// Precedence, each item: a flag, then Vault's environment variable, then
-// the AppBinding/VaultServer. The token is never a flag value (argv is
-// world-readable): --token-file, VAULT_TOKEN, or the Secret named by the
-// AppBinding's backupTokenSecretRef (key "token").
+// The flags of the commands that talk to a live Vault cluster (backup,
+// restore, unseal). What they mean and their precedence over the
+// environment and KubeVault's objects: vaultkeep/access/vault_access.h.
 #ifndef VAULTKEEP_CLI_VAULT_OPTIONS_H_
 #define VAULTKEEP_CLI_VAULT_OPTIONS_H_
 
 #include <CLI/CLI.hpp>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
 
-#include "kit/k8s/client.h"
-#include "kit/k8s/kubevault.h"
-#include "vaultkeep/keystore/key_store.h"
-#include "vaultkeep/vault/client.h"
-#include "vaultkeep/vault/leader.h"
+#include "vaultkeep/access/vault_access.h"
 
 namespace vk::cli {
 
-struct VaultFlags {
-  std::vector<std::string> addrs;
-  std::string token_file;
-  std::string ca_cert, client_cert, client_key, tls_server_name;
-  bool tls_skip_verify = false;
-  std::string appbinding, appbinding_file;    // NS/NAME | FILE
-  std::string vaultserver, vaultserver_file;  // NS/NAME | FILE
-  std::string kubeconfig, context;
-  std::string key_dir, key_secret;  // unsealer store overrides
-  std::string key_prefix;
-  bool key_prefix_set = false;
-  double wait_s = 120;
-  long stall_timeout_s = 60;
-};
+// The flags fill access::VaultSettings; access::ResolveVault does the rest.
+using VaultFlags = access::VaultSettings;
+using access::kMaxSeconds;
+using access::Purpose;
+using access::ResolveVault;
+using access::Seconds;
+using access::VaultSetup;
 
 void AddVaultFlags(CLI::App* cmd, VaultFlags* f);
-
-// Bound on every duration flag: a day.
-inline constexpr long kMaxSeconds = 86400;
-// A duration flag in seconds: finite, >= 0 (> 0 unless `zero_ok`), at most
-// kMaxSeconds. NaN and infinity parse as doubles and are refused here.
-Result<std::chrono::milliseconds> Seconds(const std::string& flag, double s,
-                                          bool zero_ok);
-
-// What the flags resolve to. Owns the Kubernetes client the key store may
-// point into.
-struct VaultSetup {
-  std::vector<std::string> addrs;
-  vault::ClientOptions client;
-  std::string token;  // secret
-  std::optional<k8s::VaultTarget> target;
-  std::unique_ptr<k8s::Client> kube;
-  std::unique_ptr<keystore::KeyStore> keys;  // null when none is known
-  std::string key_prefix;
-  bool key_prefix_known = false;  // from a flag or the AppBinding
-  vault::FindOptions find;
-};
-
-enum class Purpose { kBackup, kRestore };
-
-// `need_token`: fail when no token can be found.
-Result<VaultSetup> ResolveVault(const VaultFlags& f, Purpose purpose,
-                                bool need_token);
 
 }  // namespace vk::cli
 

@@ -1,17 +1,19 @@
-#include "vaultkeep/cli/s3_options.h"
+#include "vaultkeep/s3/options.h"
 
 #include <map>
 #include <optional>
 
 #include "kit/base/strings.h"
 #include "vaultkeep/s3/credentials.h"
+#include "vaultkeep/s3/location.h"
+#include "vaultkeep/s3/s3_storage.h"
 
-namespace vk::cli {
+namespace vk::s3 {
 namespace {
 
-const char* const kKnown[] = {"s3.region",           "s3.bucket-lookup",
-                              "s3.connections",      "s3.part-size",
-                              "s3.multipart-threshold", "s3.stall-timeout"};
+const char* const kKnown[] = {
+    "s3.region",    "s3.bucket-lookup",       "s3.connections",
+    "s3.part-size", "s3.multipart-threshold", "s3.stall-timeout"};
 
 Result<std::map<std::string, std::string>> Split(
     const std::vector<std::string>& extended) {
@@ -35,8 +37,8 @@ Result<std::map<std::string, std::string>> Split(
 }
 
 Result<uint64_t> Number(const std::map<std::string, std::string>& m,
-                        const std::string& key, uint64_t fallback,
-                        uint64_t min, uint64_t max) {
+                        const std::string& key, uint64_t fallback, uint64_t min,
+                        uint64_t max) {
   auto it = m.find(key);
   if (it == m.end()) return fallback;
   std::optional<uint64_t> v = ParseUint64(it->second);
@@ -50,27 +52,18 @@ Result<uint64_t> Number(const std::map<std::string, std::string>& m,
 
 }  // namespace
 
-Status CheckExtendedOptions(const std::vector<std::string>& extended,
-                            bool s3) {
-  VK_ASSIGN_OR_RETURN(auto m, Split(extended));
-  if (!s3 && !m.empty()) {
-    return InvalidArgument("-o " + m.begin()->first +
-                           ": s3.* options need an s3: repository");
-  }
-  return Status::Ok();
-}
-
-Result<s3::S3Options> S3OptionsFor(const std::string& url, const S3Flags& f) {
+Result<S3Options> S3OptionsFor(const std::string& url,
+                               const storage::DriverOptions& f) {
   VK_ASSIGN_OR_RETURN(auto m, Split(f.extended));
-  s3::S3Options o;
-  VK_ASSIGN_OR_RETURN(o.location, s3::ParseLocation(url));
-  o.region = m.count("s3.region") ? m["s3.region"] : s3::DefaultRegion();
+  S3Options o;
+  VK_ASSIGN_OR_RETURN(o.location, ParseLocation(url));
+  o.region = m.count("s3.region") ? m["s3.region"] : DefaultRegion();
   VK_ASSIGN_OR_RETURN(o.bucket_lookup,
-                      s3::ParseBucketLookup(m["s3.bucket-lookup"]));
+                      ParseBucketLookup(m["s3.bucket-lookup"]));
   VK_ASSIGN_OR_RETURN(uint64_t conns, Number(m, "s3.connections", 5, 1, 64));
   o.connections = static_cast<int>(conns);
-  VK_ASSIGN_OR_RETURN(o.part_size, Number(m, "s3.part-size", 16 << 20,
-                                          5 << 20, uint64_t{5} << 30));
+  VK_ASSIGN_OR_RETURN(o.part_size, Number(m, "s3.part-size", 16 << 20, 5 << 20,
+                                          uint64_t{5} << 30));
   VK_ASSIGN_OR_RETURN(o.multipart_threshold,
                       Number(m, "s3.multipart-threshold", 64 << 20, 5 << 20,
                              uint64_t{5} << 30));
@@ -80,8 +73,24 @@ Result<s3::S3Options> S3OptionsFor(const std::string& url, const S3Flags& f) {
   o.http.connect_timeout_ms = 10'000;
   o.http.ca_file = f.cacert;
   o.http.insecure_skip_verify = f.insecure_tls;
-  VK_ASSIGN_OR_RETURN(o.credentials, s3::LoadCredentials());
+  VK_ASSIGN_OR_RETURN(o.credentials, LoadCredentials());
   return o;
 }
 
-}  // namespace vk::cli
+storage::Driver S3Driver() {
+  storage::Driver d;
+  d.name = "s3";
+  d.claims = [](std::string_view where) { return IsS3Url(where); };
+  d.check = [](const std::string& where,
+               const storage::DriverOptions& o) -> Status {
+    return S3OptionsFor(where, o).status();
+  };
+  d.open = [](const std::string& where, const storage::DriverOptions& o,
+              bool create) -> Result<std::unique_ptr<storage::Storage>> {
+    VK_ASSIGN_OR_RETURN(S3Options so, S3OptionsFor(where, o));
+    return OpenS3Storage(std::move(so), create);
+  };
+  return d;
+}
+
+}  // namespace vk::s3

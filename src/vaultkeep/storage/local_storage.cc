@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kit/env/file.h"
+#include "vaultkeep/storage/driver.h"
 #include "vaultkeep/storage/range.h"
 #include "vaultkeep/storage/storage.h"
 
@@ -146,6 +147,37 @@ class LocalStorage : public Storage {
 
 std::unique_ptr<Storage> NewLocalStorage(std::string root) {
   return std::make_unique<LocalStorage>(std::move(root));
+}
+
+}  // namespace vk::storage
+
+namespace vk::storage {
+
+Driver LocalDriver() {
+  Driver d;
+  d.name = "local";
+  d.claims = [](std::string_view where) {
+    if (where.starts_with("local:")) return true;
+    size_t colon = where.find(':');
+    return colon == std::string_view::npos || where.find('/') < colon;
+  };
+  d.check = [](const std::string&, const DriverOptions& o) -> Status {
+    if (!o.extended.empty()) {
+      std::string key = o.extended[0].substr(0, o.extended[0].find('='));
+      return InvalidArgument("-o " + key +
+                             ": a local repository takes no -o options "
+                             "(s3.* options need an s3: repository)");
+    }
+    return Status::Ok();
+  };
+  d.open = [check = d.check](const std::string& where, const DriverOptions& o,
+                             bool create) -> Result<std::unique_ptr<Storage>> {
+    VK_RETURN_IF_ERROR(check(where, o));
+    std::string dir = where.starts_with("local:") ? where.substr(6) : where;
+    if (create) VK_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+    return NewLocalStorage(dir);
+  };
+  return d;
 }
 
 }  // namespace vk::storage
