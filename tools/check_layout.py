@@ -155,7 +155,7 @@ def check(root):
                     continue
                 hit = STDOUT_RE.search(code)
                 if hit:
-                    problems.append(f"src/{rel}:{n}: writes to stdout ({hit.group(0).strip()}); "
+                    problems.append(f"src/{rel}:{n}: writes to stdout ({hit.group(0).rstrip(' (')}); "
                                     "only the CLI and program mains print")
     return problems
 
