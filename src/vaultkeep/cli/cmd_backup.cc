@@ -240,8 +240,9 @@ Status RunLiveBackup(const BackupOptions& o) {
   };
   vault::Client client(v.client, v.token);
 
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(o.repo, access::LockMode::kShared));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   auto start = std::chrono::steady_clock::now();
   Result<ops::LiveBackupResult> r = [&] {
@@ -255,8 +256,8 @@ Status RunLiveBackup(const BackupOptions& o) {
     lo.import = io;
     return ops::LiveBackup(client, *repo, lo);
   }();
-  VK_RETURN_IF_ERROR(lock->refresh_status());
-  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(opened.lock->refresh_status());
+  VK_RETURN_IF_ERROR(opened.Release());
   VK_RETURN_IF_ERROR(r.status());
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -289,8 +290,9 @@ Status RunBackup(const BackupOptions& o) {
   io.source = DisplayName(o.snapshot_file);
 
   VK_ASSIGN_OR_RETURN(auto file, FileSource::Open(o.snapshot_file));
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(o.repo, access::LockMode::kShared));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
 
   auto start = std::chrono::steady_clock::now();
@@ -299,8 +301,8 @@ Status RunBackup(const BackupOptions& o) {
     ProgressSource in(file.get(), &progress);
     return backup::ImportArchive(*repo, in, io);
   }();
-  VK_RETURN_IF_ERROR(lock->refresh_status());
-  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(opened.lock->refresh_status());
+  VK_RETURN_IF_ERROR(opened.Release());
   if (!r.ok()) {
     return r.status().WithContext(DisplayName(o.snapshot_file) +
                                   " (nothing was recorded)");

@@ -28,13 +28,14 @@ std::string Counted(uint64_t n, const char* one, const char* many) {
 }
 
 Status RunCheck(const CheckCmdOptions& o, Context* ctx) {
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
   // restic check takes an exclusive lock by default. check only reads, and
   // a shared lock already keeps prune/forget (exclusive) out, so nothing
   // can remove files under it; a concurrent backup only adds files: a pack
   // it stores before its index is reported as unreferenced (a warning),
   // and an index or snapshot written after our listing is not seen.
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(o.repo, access::LockMode::kShared));
+  repo::Repository* repo = opened.repo.get();
   Result<backup::CheckReport> result = Internal("check did not run");
   {
     Progress progress(o.read_data ? "checking (reading all data)" : "checking",

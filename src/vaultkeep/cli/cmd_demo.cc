@@ -94,8 +94,9 @@ struct BackupLine {
 Result<BackupLine> DemoBackup(const RepoOptions& ro, const DemoCluster& c,
                               const std::string& token, const char* tag) {
   auto t0 = Clock::now();
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(ro));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(ro, access::LockMode::kShared));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   auto keys = keystore::NewDirKeyStore(c.key_dir);
   ops::LiveBackupOptions o;
@@ -109,7 +110,7 @@ Result<BackupLine> DemoBackup(const RepoOptions& ro, const DemoCluster& c,
   vault::Client client({}, token);
   VK_ASSIGN_OR_RETURN(ops::LiveBackupResult r,
                       ops::LiveBackup(client, *repo, o));
-  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(opened.Release());
   BackupLine line;
   line.id = r.import.snapshot_id.substr(0, 8);
   line.state = r.import.archive.state_size;
@@ -199,8 +200,9 @@ Status RunDemoIn(const DemoFlags& f, const std::string& minivault,
   Say("7. Restoring the latest backup into B with --force");
   t = Clock::now();
   {
-    VK_ASSIGN_OR_RETURN(auto r, OpenRepository(ro));
-    VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*r, false));
+    VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                        OpenRepository(ro, access::LockMode::kShared));
+    repo::Repository* r = opened.repo.get();
     VK_RETURN_IF_ERROR(r->LoadIndex());
     VK_ASSIGN_OR_RETURN(backup::SnapshotEntry snap,
                         backup::FindSnapshot(*r, "latest"));
@@ -221,7 +223,7 @@ Status RunDemoIn(const DemoFlags& f, const std::string& minivault,
     VK_ASSIGN_OR_RETURN(ops::RestorePlan plan,
                         ops::PlanRestore(client, *r, snap, o));
     VK_RETURN_IF_ERROR(ops::ExecuteRestore(client, *r, plan, o).status());
-    VK_RETURN_IF_ERROR(lock->Release());
+    VK_RETURN_IF_ERROR(opened.Release());
   }
   std::string restore_took = Secs(t);
 

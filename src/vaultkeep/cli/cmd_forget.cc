@@ -99,16 +99,15 @@ Status ForgetIds(const ForgetOptions& o, repo::Repository& repo,
 
 // The common tail of both forms: prune when asked (and when anything was
 // removed), release the lock, print `j` or `text`.
-Status PruneAndPrint(const ForgetOptions& o, repo::Repository& repo,
-                     repo::RepoLock& lock, bool prune, nlohmann::ordered_json j,
-                     std::string text) {
+Status PruneAndPrint(const ForgetOptions& o, access::OpenRepo& opened,
+                     bool prune, nlohmann::ordered_json j, std::string text) {
   if (prune) {
     VK_ASSIGN_OR_RETURN(auto report,
-                        backup::Prune(repo, {.dry_run = o.dry_run}));
+                        backup::Prune(*opened.repo, {.dry_run = o.dry_run}));
     text += PruneSummary(report, o.dry_run);
     j["prune"] = PruneJson(report);
   }
-  VK_RETURN_IF_ERROR(lock.Release());
+  VK_RETURN_IF_ERROR(opened.Release());
   PrintOut(o.json ? j.dump(2) + "\n" : text);
   return Status::Ok();
 }
@@ -120,15 +119,18 @@ Status RunForget(const ForgetOptions& o) {
     policy.keep_tags.push_back(SplitComma(t));
   if (!o.ids.empty() && policy.HasRule())
     return InvalidArgument("give snapshot IDs or --keep-* rules, not both");
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, !o.dry_run));
+  VK_ASSIGN_OR_RETURN(
+      access::OpenRepo opened,
+      OpenRepository(o.repo, o.dry_run ? access::LockMode::kShared
+                                       : access::LockMode::kExclusive));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   if (!o.ids.empty()) {
     std::vector<std::string> removed;
     std::string text;
     VK_RETURN_IF_ERROR(ForgetIds(o, *repo, &removed, &text));
     nlohmann::ordered_json j{{"removed", removed}, {"dry_run", o.dry_run}};
-    return PruneAndPrint(o, *repo, *lock, o.prune, std::move(j), text);
+    return PruneAndPrint(o, opened, o.prune, std::move(j), text);
   }
   std::vector<backup::UnreadableSnapshot> unreadable;
   Result<std::vector<repo::GroupDecision>> planned =
@@ -178,8 +180,8 @@ Status RunForget(const ForgetOptions& o) {
   }
   if (!o.dry_run) VK_RETURN_IF_ERROR(backup::RemoveSnapshots(*repo, remove));
   nlohmann::ordered_json j{{"groups", jgroups}, {"dry_run", o.dry_run}};
-  return PruneAndPrint(o, *repo, *lock, o.prune && !remove.empty(),
-                       std::move(j), text);
+  return PruneAndPrint(o, opened, o.prune && !remove.empty(), std::move(j),
+                       text);
 }
 
 struct PruneCmdOptions {
@@ -189,12 +191,13 @@ struct PruneCmdOptions {
 };
 
 Status RunPrune(const PruneCmdOptions& o) {
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(o.repo));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, true));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(o.repo, access::LockMode::kExclusive));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   VK_ASSIGN_OR_RETURN(auto report,
                       backup::Prune(*repo, {.dry_run = o.dry_run}));
-  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(opened.Release());
   PrintOut(o.json ? PruneJson(report).dump(2) + "\n"
                   : PruneSummary(report, o.dry_run));
   return Status::Ok();

@@ -130,8 +130,9 @@ Status RunRestore(const RestoreFlags& f) {
   if (v.keys && !f.no_migrate) o.target_keys = v.keys.get();
 
   vault::Client client(v.client, v.token);
-  VK_ASSIGN_OR_RETURN(auto repo, OpenRepository(f.repo));
-  VK_ASSIGN_OR_RETURN(auto lock, LockRepository(*repo, false));
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(f.repo, access::LockMode::kShared));
+  repo::Repository* repo = opened.repo.get();
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   VK_ASSIGN_OR_RETURN(backup::SnapshotEntry snap,
                       FindSnapshotWarn(*repo, f.snapshot));
@@ -148,12 +149,12 @@ Status RunRestore(const RestoreFlags& f) {
     return p;
   }();
   if (!plan.ok()) {
-    (void)lock->Release();
+    (void)opened.Release();
     return plan.status().WithContext(
         "restore pre-flight (nothing was changed)");
   }
   PrintOut(PlanText(*plan, o, f.dry_run));
-  if (f.dry_run) return lock->Release();
+  if (f.dry_run) return opened.Release();
 
   Result<ops::RestoreReport> r = [&] {
     Progress progress("upload", 0);
@@ -165,7 +166,7 @@ Status RunRestore(const RestoreFlags& f) {
     };
     return ops::ExecuteRestore(client, *repo, *plan, o);
   }();
-  VK_RETURN_IF_ERROR(lock->Release());
+  VK_RETURN_IF_ERROR(opened.Release());
   VK_RETURN_IF_ERROR(r.status());
   for (const std::string& n : r->notes) PrintWarning(n);
   std::string out = "Restored snapshot " + snap.id.substr(0, 8) + " in " +

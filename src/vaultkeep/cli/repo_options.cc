@@ -96,20 +96,19 @@ Result<std::string> ReadPassword(const RepoOptions& o, bool confirm) {
   return pw;
 }
 
-Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
+Result<access::OpenRepo> OpenRepository(const RepoOptions& o,
+                                        access::LockMode mode) {
   VK_ASSIGN_OR_RETURN(access::RepoLocation loc, LocationOf(o));
   VK_ASSIGN_OR_RETURN(std::string password, ReadPassword(o, false));
-  Result<access::OpenRepo> r =
-      access::OpenRepository(loc, password, access::LockMode::kNone);
+  Result<access::OpenRepo> r = access::OpenRepository(loc, password, mode);
   Wipe(password);
-  if (!r.ok()) return r.status();
-  return std::move(r->repo);
+  return r;
 }
 
-Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
-                                                       bool exclusive) {
-  return access::Lock(
-      r, exclusive ? access::LockMode::kExclusive : access::LockMode::kShared);
+Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o) {
+  VK_ASSIGN_OR_RETURN(access::OpenRepo r,
+                      OpenRepository(o, access::LockMode::kNone));
+  return std::move(r.repo);
 }
 
 Result<backup::SnapshotEntry> FindSnapshotWarn(repo::Repository& r,

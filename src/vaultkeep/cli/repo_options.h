@@ -41,12 +41,12 @@ Status CheckRepoLocation(const RepoOptions& o);
 // `confirm` asks twice on a terminal (for a new repository).
 Result<std::string> ReadPassword(const RepoOptions& o, bool confirm);
 
+// Opens the repository the flags name (reads that need no lock).
 Result<std::unique_ptr<repo::Repository>> OpenRepository(const RepoOptions& o);
-// Takes a restic-compatible lock (non-exclusive for writers that only add,
-// exclusive for forget/prune) for the caller's lifetime of the result.
-Result<std::unique_ptr<repo::RepoLock>> LockRepository(repo::Repository& r,
-                                                       bool exclusive);
-
+// Opens it and takes `mode`'s restic-compatible lock, held until the
+// result's Release() or destruction.
+Result<access::OpenRepo> OpenRepository(const RepoOptions& o,
+                                        access::LockMode mode);
 // backup::FindSnapshot, printing what it passed over (damaged snapshot
 // files, newer backups whose keys are unusable) as warnings on stderr.
 Result<backup::SnapshotEntry> FindSnapshotWarn(repo::Repository& r,
