@@ -48,9 +48,17 @@ Result<size_t> MemorySource::Read(MutableByteSpan dst) {
   return n;
 }
 
+Status CountingSink::Write(ByteSpan data) {
+  if (inner_ != nullptr) VK_RETURN_IF_ERROR(inner_->Write(data));
+  count_ += data.size();
+  if (progress_ && !data.empty()) progress_(count_);
+  return Status::Ok();
+}
+
 Result<size_t> CountingSource::Read(MutableByteSpan dst) {
   VK_ASSIGN_OR_RETURN(size_t n, inner_->Read(dst));
   count_ += n;
+  if (progress_ && n > 0) progress_(count_);
   return n;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -80,32 +81,39 @@ class StringSink : public ByteSink {
   std::string out_;
 };
 
+// Progress of a stream: called with the running total of bytes that have
+// passed so far (never a delta), after each transfer that moved some.
+using ByteCountFn = std::function<void(uint64_t total)>;
+
 // Counts the bytes written through it, passing them on to `inner` if one
-// is given (it does not close `inner`).
+// is given (it does not close `inner`). Only what `inner` accepted counts,
+// so count() is what really went through (a resumed download starts
+// there). The one counting/progress wrapper of the code base.
 class CountingSink : public ByteSink {
  public:
-  explicit CountingSink(ByteSink* inner = nullptr) : inner_(inner) {}
-  Status Write(ByteSpan data) override {
-    count_ += data.size();
-    return inner_ != nullptr ? inner_->Write(data) : Status::Ok();
-  }
+  explicit CountingSink(ByteSink* inner = nullptr, ByteCountFn progress = {})
+      : inner_(inner), progress_(std::move(progress)) {}
+  Status Write(ByteSpan data) override;
   Status Close() override { return Status::Ok(); }
   uint64_t count() const { return count_; }
 
  private:
   ByteSink* inner_;
+  ByteCountFn progress_;
   uint64_t count_ = 0;
 };
 
 // Wraps a source and counts the bytes read through it.
 class CountingSource : public ByteSource {
  public:
-  explicit CountingSource(ByteSource* inner) : inner_(inner) {}
+  explicit CountingSource(ByteSource* inner, ByteCountFn progress = {})
+      : inner_(inner), progress_(std::move(progress)) {}
   Result<size_t> Read(MutableByteSpan dst) override;
   uint64_t count() const { return count_; }
 
  private:
   ByteSource* inner_;
+  ByteCountFn progress_;
   uint64_t count_ = 0;
 };
 

@@ -31,12 +31,24 @@ std::string_view StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
-Status Status::WithContext(std::string_view context) const {
+Status Status::WithDetail(std::shared_ptr<const StatusDetail> detail) const {
+  Status s = *this;
+  if (!ok()) s.detail_ = std::move(detail);
+  return s;
+}
+
+Status Status::WithMessage(std::string message) const {
   if (ok()) return *this;
+  Status s = *this;
+  s.message_ = std::move(message);
+  return s;
+}
+
+Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  return WithMessage(std::move(m));
 }
 
 std::string Status::ToString() const {

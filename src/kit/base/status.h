@@ -4,9 +4,15 @@
 // for the operator (it names what is wrong: which entry, expected vs found).
 // Messages never contain secrets (keys, tokens, passwords); callers that
 // handle secrets must keep them out of the text they pass in.
+//
+// A Status may also carry a typed detail (a StatusDetail subclass) for a
+// caller that must tell failures apart beyond the code: "the node is a
+// standby", "the request never left". Callers ask with detail<T>() and
+// never look into the message text, which is for people and may change.
 #ifndef KIT_BASE_STATUS_H_
 #define KIT_BASE_STATUS_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +36,13 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// Base of the typed details a Status can carry; immutable once attached
+// (copies of a Status share it).
+class StatusDetail {
+ public:
+  virtual ~StatusDetail() = default;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
@@ -42,17 +55,33 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // Returns a copy whose message is "<context>: <message>". OK stays OK.
+  // A copy carrying `detail` (OK stays OK, without one).
+  Status WithDetail(std::shared_ptr<const StatusDetail> detail) const;
+  // The detail if it is a T, else null.
+  template <typename T>
+  const T* detail() const {
+    return dynamic_cast<const T*>(detail_.get());
+  }
+
+  // A copy with another message, the same code and detail. OK stays OK.
+  Status WithMessage(std::string message) const;
+
+  // Returns a copy whose message is "<context>: <message>", with the same
+  // detail. OK stays OK.
   Status WithContext(std::string_view context) const;
 
   // "OK" or "<CodeName>: <message>", for tests and debug logs.
   std::string ToString() const;
 
-  bool operator==(const Status& other) const = default;
+  // Code and message; the detail is supplementary and not compared.
+  bool operator==(const Status& other) const {
+    return code_ == other.code_ && message_ == other.message_;
+  }
 
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const StatusDetail> detail_;
 };
 
 inline Status InvalidArgument(std::string m) {

@@ -84,3 +84,32 @@ TEST(ExitCodeTest, StableNumbers) {
 
 }  // namespace
 }  // namespace vk
+
+namespace vk {
+namespace {
+
+struct TestDetail : StatusDetail {
+  explicit TestDetail(int v) : value(v) {}
+  int value;
+};
+struct OtherDetail : StatusDetail {};
+
+TEST(StatusDetail, SurvivesContextAndMessageChanges) {
+  Status s = Unavailable("down").WithDetail(std::make_shared<TestDetail>(7));
+  ASSERT_NE(s.detail<TestDetail>(), nullptr);
+  EXPECT_EQ(s.detail<TestDetail>()->value, 7);
+  EXPECT_EQ(s.detail<OtherDetail>(), nullptr);
+  Status c = s.WithContext("backup").WithMessage("other words");
+  ASSERT_NE(c.detail<TestDetail>(), nullptr);
+  EXPECT_EQ(c.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(c.message(), "other words");
+  EXPECT_EQ(Unavailable("down"), s);  // the detail is not compared
+  EXPECT_EQ(Status::Ok()
+                .WithDetail(std::make_shared<TestDetail>(1))
+                .detail<TestDetail>(),
+            nullptr);
+  EXPECT_EQ(Unavailable("x").detail<TestDetail>(), nullptr);
+}
+
+}  // namespace
+}  // namespace vk

@@ -436,7 +436,14 @@ Result<Response> Client::Do(const Request& r) {
         code == CURLE_SSL_CRL_BADFILE || code == CURLE_SSL_ISSUER_ERROR) {
       return FailedPrecondition(where + ": TLS: " + text);
     }
-    return Unavailable(where + ": " + text);
+    curl_off_t pretransfer = 0;
+    curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    const bool unsent = code == CURLE_COULDNT_CONNECT ||
+                        code == CURLE_COULDNT_RESOLVE_HOST ||
+                        code == CURLE_COULDNT_RESOLVE_PROXY ||
+                        (code == CURLE_OPERATION_TIMEDOUT && pretransfer == 0);
+    return Unavailable(where + ": " + text)
+        .WithDetail(std::make_shared<TransportFailure>(unsent));
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -106,6 +106,14 @@ struct Request {
   size_t max_body = 64 << 20;
 };
 
+// The detail of Do's kUnavailable for a transport failure: whether the
+// request certainly never left (no connection, name not resolved, connect
+// timed out), so that sending it again cannot apply it twice.
+struct TransportFailure : StatusDetail {
+  explicit TransportFailure(bool u) : unsent(u) {}
+  bool unsent;
+};
+
 class Client {
  public:
   explicit Client(Options o = {});

@@ -44,6 +44,9 @@ class ArchiveWriter {
   Status WriteMeta(std::string_view meta_json);
   Status WriteState(ByteSpan data);
   Status WriteStateFrom(ByteSource& source);
+  // WriteState as a ByteSink, for producers that write into a sink; it
+  // lives as long as the writer, and closing it does not end the state.
+  ByteSink& state_sink() { return state_sink_; }
   Status EndState();
   // Writes SHA256SUMS: `sums` if given (verified against what was written),
   // otherwise generated from the computed hashes.
@@ -61,6 +64,17 @@ class ArchiveWriter {
   ArchiveWriter(std::unique_ptr<GzipSink> gz, tar::WriterOptions topt);
   Status SmallEntry(const char* name, std::string_view data);
 
+  class StateSink final : public ByteSink {
+   public:
+    explicit StateSink(ArchiveWriter* w) : w_(w) {}
+    Status Write(ByteSpan data) override { return w_->WriteState(data); }
+    Status Close() override { return Status::Ok(); }
+
+   private:
+    ArchiveWriter* w_;
+  };
+
+  StateSink state_sink_{this};
   std::unique_ptr<GzipSink> gz_;
   tar::Writer tar_;
   Stage stage_ = Stage::kMeta;

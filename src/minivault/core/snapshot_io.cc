@@ -37,15 +37,7 @@ Status WriteArchive(fsm::Store::Snapshot& snap, std::string_view kek,
   if (Status s = w.WriteMeta(snapshot::EncodeMeta(snap.meta())); !s.ok())
     return s;
   // The writer hashes and counts state.bin; a sink adapter feeds it.
-  class StateSink : public ByteSink {
-   public:
-    explicit StateSink(snapshot::ArchiveWriter& w) : w_(w) {}
-    Status Write(ByteSpan data) override { return w_.WriteState(data); }
-
-   private:
-    snapshot::ArchiveWriter& w_;
-  } state_sink(w);
-  if (Status s = snap.WriteState(state_sink); !s.ok()) return s;
+  if (Status s = snap.WriteState(w.state_sink()); !s.ok()) return s;
   if (Status s = w.EndState(); !s.ok()) return s;
   if (Status s = w.WriteSums(); !s.ok()) return s;
   auto sealed = snapshot::SealWithKek(kek, w.sums(), /*wrapped=*/true);

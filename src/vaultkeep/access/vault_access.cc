@@ -125,10 +125,12 @@ Result<std::chrono::milliseconds> Seconds(const std::string& flag, double s,
   return std::chrono::milliseconds(static_cast<long>(s * 1000));
 }
 
-Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
-                                bool need_token) {
-  VaultSetup s;
-  KubeOnDemand kube(f, &s.kube);
+namespace {
+
+// The AppBinding and the VaultServer it is refined by, from files or from
+// the cluster, into s->target.
+Status ResolveTarget(const VaultSettings& f, KubeOnDemand& kube,
+                     VaultSetup* s) {
   if (!f.appbinding.empty() && !f.appbinding_file.empty())
     return InvalidArgument(
         "--appbinding and --appbinding-file exclude each other");
@@ -149,7 +151,7 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
     VK_ASSIGN_OR_RETURN(appbinding, c->GetAppBinding(ref.ns, ref.name));
   }
   if (appbinding) {
-    VK_ASSIGN_OR_RETURN(s.target, k8s::TargetFromAppBinding(*appbinding));
+    VK_ASSIGN_OR_RETURN(s->target, k8s::TargetFromAppBinding(*appbinding));
   }
   std::optional<nlohmann::json> vaultserver;
   if (!f.vaultserver_file.empty()) {
@@ -161,20 +163,21 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
                                                 kube.DefaultNamespace()));
     VK_ASSIGN_OR_RETURN(vaultserver, c->GetVaultServer(ref.ns, ref.name));
   }
-  if (vaultserver) {
-    if (!s.target) {
-      return InvalidArgument(
-          "--vaultserver needs the AppBinding too (--appbinding or "
-          "--appbinding-file): the AppBinding says how to reach Vault");
-    }
-    VK_RETURN_IF_ERROR(k8s::ApplyVaultServer(*vaultserver, &*s.target));
+  if (!vaultserver) return Status::Ok();
+  if (!s->target) {
+    return InvalidArgument(
+        "--vaultserver needs the AppBinding too (--appbinding or "
+        "--appbinding-file): the AppBinding says how to reach Vault");
   }
+  return k8s::ApplyVaultServer(*vaultserver, &*s->target);
+}
 
-  // Addresses.
+// Flags, then VAULT_ADDR, then the AppBinding.
+Status ResolveAddrs(const VaultSettings& f, VaultSetup* s) {
   std::vector<std::string> raw = f.addrs;
   if (raw.empty() && !Getenv("VAULT_ADDR").empty())
     raw.push_back(Getenv("VAULT_ADDR"));
-  if (raw.empty() && s.target) raw = s.target->addrs;
+  if (raw.empty() && s->target) raw = s->target->addrs;
   if (raw.empty()) {
     return InvalidArgument(
         "no Vault address: give --vault-addr (one per node), set VAULT_ADDR, "
@@ -183,13 +186,17 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
   for (const std::string& a : raw) {
     Result<std::string> n = vault::NormalizeAddr(a);
     if (!n.ok()) return n.status().WithContext("--vault-addr");
-    s.addrs.push_back(*n);
+    s->addrs.push_back(*n);
   }
+  return Status::Ok();
+}
 
-  // TLS.
-  vault::TlsOptions& tls = s.client.tls;
+// TLS settings and the stream and wait bounds: flags, then Vault's
+// environment variables, then the AppBinding.
+Status ResolveConnection(const VaultSettings& f, VaultSetup* s) {
+  vault::TlsOptions& tls = s->client.tls;
   tls.ca_file = !f.ca_cert.empty() ? f.ca_cert : Getenv("VAULT_CACERT");
-  if (tls.ca_file.empty() && s.target) tls.ca_pem = s.target->ca_bundle_pem;
+  if (tls.ca_file.empty() && s->target) tls.ca_pem = s->target->ca_bundle_pem;
   tls.client_cert_file =
       !f.client_cert.empty() ? f.client_cert : Getenv("VAULT_CLIENT_CERT");
   tls.client_key_file =
@@ -199,71 +206,80 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
   tls.server_name = !f.tls_server_name.empty()
                         ? f.tls_server_name
                         : Getenv("VAULT_TLS_SERVER_NAME");
-  if (tls.server_name.empty() && s.target)
-    tls.server_name = s.target->tls_server_name;
+  if (tls.server_name.empty() && s->target)
+    tls.server_name = s->target->tls_server_name;
   std::string skip = Getenv("VAULT_SKIP_VERIFY");
   tls.insecure_skip_verify =
       f.tls_skip_verify || (!skip.empty() && skip != "0" && skip != "false") ||
-      (s.target && s.target->insecure_skip_verify);
+      (s->target && s->target->insecure_skip_verify);
   if (f.stall_timeout_s < 1 || f.stall_timeout_s > kMaxSeconds) {
     return InvalidArgument("--stall-timeout must be 1 to " +
                            std::to_string(kMaxSeconds) + " seconds, not " +
                            std::to_string(f.stall_timeout_s));
   }
-  s.client.stall_timeout_s = f.stall_timeout_s;
-  VK_ASSIGN_OR_RETURN(s.find.wait, Seconds("--wait", f.wait_s, true));
+  s->client.stall_timeout_s = f.stall_timeout_s;
+  VK_ASSIGN_OR_RETURN(s->find.wait, Seconds("--wait", f.wait_s, true));
+  return Status::Ok();
+}
 
-  // Token.
+// --token-file, then VAULT_TOKEN, then the AppBinding's backup token
+// Secret.
+Status ResolveToken(const VaultSettings& f, KubeOnDemand& kube, bool need_token,
+                    VaultSetup* s) {
   if (!f.token_file.empty()) {
-    VK_ASSIGN_OR_RETURN(s.token, ReadTokenFile(f.token_file));
+    VK_ASSIGN_OR_RETURN(s->token, ReadTokenFile(f.token_file));
   } else if (!Getenv("VAULT_TOKEN").empty()) {
-    s.token = TrimSpace(Getenv("VAULT_TOKEN"));
-  } else if (s.target && !s.target->backup_token_secret.empty()) {
+    s->token = TrimSpace(Getenv("VAULT_TOKEN"));
+  } else if (s->target && !s->target->backup_token_secret.empty()) {
     VK_ASSIGN_OR_RETURN(k8s::Client * c, kube.Get());
     Result<std::map<std::string, std::string>> data =
-        c->GetSecretData(s.target->ns, s.target->backup_token_secret);
+        c->GetSecretData(s->target->ns, s->target->backup_token_secret);
     if (!data.ok()) {
       return data.status().WithContext("the AppBinding's backup token Secret");
     }
     auto it = data->find("token");
     if (it == data->end() || TrimSpace(it->second).empty()) {
-      return InvalidArgument("Secret " + s.target->ns + "/" +
-                             s.target->backup_token_secret +
+      return InvalidArgument("Secret " + s->target->ns + "/" +
+                             s->target->backup_token_secret +
                              " has no \"token\" key");
     }
-    s.token = TrimSpace(it->second);
+    s->token = TrimSpace(it->second);
   }
-  if (s.token.empty() && need_token) {
+  if (s->token.empty() && need_token) {
     return InvalidArgument(
         "no Vault token: use --token-file, set VAULT_TOKEN, or point at an "
         "AppBinding with backupTokenSecretRef");
   }
+  return Status::Ok();
+}
 
-  // Key prefix.
+// The key prefix (flag, then the AppBinding's for `purpose`) and the key
+// store (--key-dir, --key-secret, then the AppBinding's unsealer).
+Status ResolveKeys(const VaultSettings& f, KubeOnDemand& kube, Purpose purpose,
+                   VaultSetup* s) {
   if (f.key_prefix_set) {
-    s.key_prefix = f.key_prefix;
-    s.key_prefix_known = true;
-  } else if (s.target) {
+    s->key_prefix = f.key_prefix;
+    s->key_prefix_known = true;
+  } else if (s->target) {
     const std::string& p = purpose == Purpose::kBackup
-                               ? s.target->backup_key_prefix
-                               : s.target->restore_key_prefix;
+                               ? s->target->backup_key_prefix
+                               : s->target->restore_key_prefix;
     if (!p.empty()) {
-      s.key_prefix = p;
-      s.key_prefix_known = true;
+      s->key_prefix = p;
+      s->key_prefix_known = true;
     }
   }
-  VK_RETURN_IF_ERROR(keystore::ValidatePrefix(s.key_prefix));
+  VK_RETURN_IF_ERROR(keystore::ValidatePrefix(s->key_prefix));
 
-  // Key store.
   if (!f.key_dir.empty()) {
-    s.keys = keystore::NewDirKeyStore(f.key_dir);
+    s->keys = keystore::NewDirKeyStore(f.key_dir);
   } else if (!f.key_secret.empty()) {
     VK_ASSIGN_OR_RETURN(k8s::Client * c, kube.Get());
     VK_ASSIGN_OR_RETURN(ObjectRef ref, ParseRef("--key-secret", f.key_secret,
                                                 kube.DefaultNamespace()));
-    s.keys = keystore::NewSecretKeyStore(c, ref.ns, ref.name);
-  } else if (s.target && !s.target->unsealer.mode.empty()) {
-    const k8s::Unsealer& u = s.target->unsealer;
+    s->keys = keystore::NewSecretKeyStore(c, ref.ns, ref.name);
+  } else if (s->target && !s->target->unsealer.mode.empty()) {
+    const k8s::Unsealer& u = s->target->unsealer;
     if (u.mode != "kubernetesSecret") {
       return FailedPrecondition(
           "the unsealer stores keys with mode " + u.mode +
@@ -271,8 +287,22 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
           "(or --no-keys for a backup without keys)");
     }
     VK_ASSIGN_OR_RETURN(k8s::Client * c, kube.Get());
-    s.keys = keystore::NewSecretKeyStore(c, s.target->ns, u.secret_name);
+    s->keys = keystore::NewSecretKeyStore(c, s->target->ns, u.secret_name);
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
+                                bool need_token) {
+  VaultSetup s;
+  KubeOnDemand kube(f, &s.kube);
+  VK_RETURN_IF_ERROR(ResolveTarget(f, kube, &s));
+  VK_RETURN_IF_ERROR(ResolveAddrs(f, &s));
+  VK_RETURN_IF_ERROR(ResolveConnection(f, &s));
+  VK_RETURN_IF_ERROR(ResolveToken(f, kube, need_token, &s));
+  VK_RETURN_IF_ERROR(ResolveKeys(f, kube, purpose, &s));
   return s;
 }
 

@@ -8,17 +8,6 @@ namespace {
 
 constexpr size_t kSmallLimit = snapshot::kSmallEntryLimit;
 
-// Adapts ArchiveWriter::WriteState to a ByteSink.
-class StateSink : public ByteSink {
- public:
-  explicit StateSink(snapshot::ArchiveWriter* w) : w_(w) {}
-  Status Write(ByteSpan data) override { return w_->WriteState(data); }
-  Status Close() override { return Status::Ok(); }
-
- private:
-  snapshot::ArchiveWriter* w_;
-};
-
 Result<const repo::Node*> EntryNode(const VaultBackup& b,
                                     const ManifestEntry& e) {
   const repo::Node* n = FindNode(b.archive, e.name);
@@ -71,7 +60,7 @@ Result<DumpResult> DumpVaultkeep(repo::Repository& repo, const VaultBackup& b,
   snapshot::WriteOptions wo{.gzip_level = o.gzip_level, .mtime = m.tar_mtime};
   VK_ASSIGN_OR_RETURN(auto w, snapshot::ArchiveWriter::Create(&tee, wo));
   VK_RETURN_IF_ERROR(w->WriteMeta(meta_json));
-  StateSink ss(w.get());
+  ByteSink& ss = w->state_sink();
   VK_RETURN_IF_ERROR(StreamContent(repo, *state_node->content,
                                    snapshot::kStateName, ss, o.stream));
   VK_RETURN_IF_ERROR(w->EndState());

@@ -247,12 +247,7 @@ Status RunLiveBackup(const BackupOptions& o) {
   auto start = std::chrono::steady_clock::now();
   Result<ops::LiveBackupResult> r = [&] {
     Progress progress("snapshot", 0);
-    uint64_t seen = 0;
-    lo.progress = [&](uint64_t bytes) {
-      if (bytes < seen) seen = 0;  // a new attempt
-      progress.Add(bytes - seen);
-      seen = bytes;
-    };
+    lo.progress = progress.Counter();
     lo.import = io;
     return ops::LiveBackup(client, *repo, lo);
   }();
@@ -298,7 +293,7 @@ Status RunBackup(const BackupOptions& o) {
   auto start = std::chrono::steady_clock::now();
   Result<backup::ImportResult> r = [&] {
     Progress progress("importing", FileSizeOrZero(o.snapshot_file));
-    ProgressSource in(file.get(), &progress);
+    CountingSource in(file.get(), progress.Counter());
     return backup::ImportArchive(*repo, in, io);
   }();
   VK_RETURN_IF_ERROR(opened.lock->refresh_status());

@@ -48,7 +48,7 @@ Status RunDump(const DumpCmdOptions& o) {
   dopt.gzip_level = o.gzip_level;
   Result<backup::DumpResult> r = [&] {
     Progress progress("dumping", total);
-    ProgressSink sink(out.get(), &progress);
+    CountingSink sink(out.get(), progress.Counter());
     return backup::DumpArchive(*repo, b, &sink, dopt);
   }();
   if (!r.ok()) {

@@ -158,10 +158,8 @@ Status RunRestore(const RestoreFlags& f) {
 
   Result<ops::RestoreReport> r = [&] {
     Progress progress("upload", 0);
-    uint64_t seen = 0;
     o.progress = [&](uint64_t bytes) {
-      progress.Add(bytes - seen);
-      seen = bytes;
+      progress.Set(bytes);
       KillAfterBytes("upload", bytes);
     };
     return ops::ExecuteRestore(client, *repo, *plan, o);

@@ -23,7 +23,14 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  // Adds `n` bytes (work split over threads reports deltas).
   void Add(uint64_t n) { done_.fetch_add(n, std::memory_order_relaxed); }
+  // Sets the bytes done so far; a stream's ByteCountFn (running totals).
+  // A smaller total starts over (a new attempt).
+  void Set(uint64_t total) { done_.store(total, std::memory_order_relaxed); }
+  ByteCountFn Counter() {
+    return [this](uint64_t total) { Set(total); };
+  }
 
  private:
   void Loop();
@@ -38,34 +45,6 @@ class Progress {
   std::condition_variable cv_;
   bool stop_ = false;
   std::thread thread_;
-};
-
-// Counts what passes through into a Progress.
-class ProgressSource : public ByteSource {
- public:
-  ProgressSource(ByteSource* in, Progress* p) : in_(in), p_(p) {}
-  Result<size_t> Read(MutableByteSpan dst) override {
-    auto n = in_->Read(dst);
-    if (n.ok()) p_->Add(*n);
-    return n;
-  }
-
- private:
-  ByteSource* in_;
-  Progress* p_;
-};
-
-class ProgressSink : public ByteSink {
- public:
-  ProgressSink(ByteSink* out, Progress* p) : out_(out), p_(p) {}
-  Status Write(ByteSpan data) override {
-    p_->Add(data.size());
-    return out_->Write(data);
-  }
-
- private:
-  ByteSink* out_;
-  Progress* p_;
 };
 
 }  // namespace vk::cli

@@ -14,13 +14,7 @@
 namespace vk::ops {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr char kSnapshotPath[] = "sys/storage/raft/snapshot";
-
-double Since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 // Lines the caller shows anyway (the CLI prints them): debug in the log,
 // so that -v does not show them twice.
@@ -91,11 +85,12 @@ Status ConfirmLeader(vault::Client& client, const Target& t,
   return Status::Ok();
 }
 
+// Worth another attempt: a transient failure, a lost race, or a node that
+// turned standby under us (the next attempt looks for the leader again).
 bool Retryable(const Status& st) {
   return st.code() == StatusCode::kUnavailable ||
          st.code() == StatusCode::kAborted ||
-         (st.code() == StatusCode::kFailedPrecondition &&
-          st.message().find("standby") != std::string::npos);
+         st.detail<vault::StandbyRedirect>() != nullptr;
 }
 
 // The escrowed unseal keys (not the root token) as shares to check.
@@ -113,13 +108,14 @@ std::vector<NamedShare> UnsealShares(
 }
 
 // Logs the transfer's progress every 10 s, besides the caller's callback.
-vault::ProgressFn WithProgressLog(const vault::ProgressFn& inner) {
-  auto last = std::make_shared<Clock::time_point>(Clock::now());
-  auto start = Clock::now();
-  return [inner, last, start](uint64_t bytes) {
+vault::ProgressFn WithProgressLog(const vault::ProgressFn& inner,
+                                  Clock& clock) {
+  auto last = std::make_shared<Clock::TimePoint>(clock.Now());
+  auto start = clock.Now();
+  return [inner, last, start, &clock](uint64_t bytes) {
     if (inner) inner(bytes);
-    if (Clock::now() - *last < std::chrono::seconds(10)) return;
-    *last = Clock::now();
+    if (clock.Now() - *last < std::chrono::seconds(10)) return;
+    *last = clock.Now();
     double secs = std::chrono::duration<double>(*last - start).count();
     spdlog::info("transfer: {} bytes so far ({:.1f} MB/s)", bytes,
                  secs > 0 ? static_cast<double>(bytes) / secs / 1e6 : 0.0);
@@ -148,9 +144,10 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
                                     const LiveBackupOptions& o) {
   if (o.addrs.empty()) return InvalidArgument("no Vault address given");
   if (o.attempts < 1) return InvalidArgument("attempts must be >= 1");
-  auto start = Clock::now();
+  Clock& clock = client.clock();
+  auto start = clock.Now();
   backup::Timings timings;
-  timings.started = FormatRfc3339(std::chrono::system_clock::now());
+  timings.started = FormatRfc3339(clock.WallNow());
 
   Status last;
   std::vector<keystore::KeyEntry> keys;
@@ -165,7 +162,7 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
                    std::to_string(o.attempts) + " after: " + last.message());
       }
     }
-    auto t0 = Clock::now();
+    auto t0 = clock.Now();
     Result<Target> target = Prepare(client, o, attempt == 1);
     if (!target.ok()) {
       std::string after =
@@ -174,7 +171,7 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
       return target.status().WithContext("backup (nothing was recorded" +
                                          after + ")");
     }
-    timings.find_leader += Since(t0);
+    timings.find_leader += SecondsSince(clock, t0);
     const Target& t = *target;
     Event(o, "active node " + t.active.addr + " (cluster " +
                  t.active.health.cluster_id + ", Vault " +
@@ -184,7 +181,7 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
                  " of " + std::to_string(t.seal.shares) + ")");
 
     if (o.keys != nullptr && !keys_read) {
-      auto k0 = Clock::now();
+      auto k0 = clock.Now();
       keystore::CollectOptions co;
       co.prefix = o.key_prefix;
       co.shares = o.shares > 0 ? o.shares : t.seal.shares;
@@ -196,7 +193,7 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
       }
       keys = std::move(*got);
       keys_read = true;
-      timings.keys = Since(k0);
+      timings.keys = SecondsSince(clock, k0);
       Event(o, "read " + std::to_string(keys.size()) + " keys from " +
                    o.keys->Describe());
     }
@@ -220,8 +217,8 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
     c.peers = t.peers;
     if (io.source.empty()) io.source = t.active.addr;
 
-    auto s0 = Clock::now();
-    vault::ProgressFn progress = WithProgressLog(o.progress);
+    auto s0 = clock.Now();
+    vault::ProgressFn progress = WithProgressLog(o.progress, clock);
     Event(o,
           "streaming " + std::string(kSnapshotPath) + " from " + t.active.addr);
     StreamThread stream([&](ByteSink* out) {
@@ -251,8 +248,8 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
         key_check = std::move(k);
       }
       m->timings = timings;
-      m->timings.snapshot = Since(s0);
-      m->timings.total = Since(start);
+      m->timings.snapshot = SecondsSince(clock, s0);
+      m->timings.total = SecondsSince(clock, start);
       m->timings.attempts = attempt;
       return Status::Ok();
     };

@@ -3,8 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
+#include <optional>
 
+#include "kit/base/poll.h"
 #include "kit/base/strings.h"
 #include "vaultkeep/ops/subsets.h"
 
@@ -115,30 +116,30 @@ Result<NodeUnseal> UnsealNode(vault::Client& client, const std::string& addr,
 Status UnsealAll(vault::Client& client, const std::vector<std::string>& nodes,
                  const std::vector<NamedShare>& keys, const UnsealAllOptions& o,
                  UnsealNotes* notes) {
-  using Clock = std::chrono::steady_clock;
   std::vector<std::string> pending = nodes;
-  const Clock::time_point deadline = Clock::now() + o.settle;
-  while (!pending.empty()) {
-    std::vector<std::string> still;
-    for (const std::string& n : pending) {
-      VK_ASSIGN_OR_RETURN(NodeUnseal r, UnsealNode(client, n, keys, notes));
-      if (r == NodeUnseal::kPending) {
-        still.push_back(n);
-      } else if (o.on_unsealed) {
-        o.on_unsealed(n);
-      }
-    }
-    pending = std::move(still);
-    if (pending.empty()) break;
-    if (Clock::now() > deadline) {
-      return Unavailable(
-          "nodes not unsealed within " +
-          std::to_string(o.settle.count() / 1000) +
-          " s (unreachable or restarting): " + Join(pending, ", "));
-    }
-    std::this_thread::sleep_for(o.poll);
-  }
-  return Status::Ok();
+  return PollUntil(
+      {.timeout = o.settle, .interval = o.poll, .clock = &client.clock()},
+      [&]() -> std::optional<Status> {
+        std::vector<std::string> still;
+        for (const std::string& n : pending) {
+          Result<NodeUnseal> r = UnsealNode(client, n, keys, notes);
+          if (!r.ok()) return r.status();
+          if (*r == NodeUnseal::kPending) {
+            still.push_back(n);
+          } else if (o.on_unsealed) {
+            o.on_unsealed(n);
+          }
+        }
+        pending = std::move(still);
+        if (pending.empty()) return Status::Ok();
+        return std::nullopt;
+      },
+      [&] {
+        return Unavailable(
+            "nodes not unsealed within " +
+            std::to_string(o.settle.count() / 1000) +
+            " s (unreachable or restarting): " + Join(pending, ", "));
+      });
 }
 
 }  // namespace vk::ops

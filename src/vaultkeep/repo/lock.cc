@@ -84,13 +84,10 @@ Result<LockInfo> ParseLock(std::string_view text) {
 
 LockEnv SystemLockEnv() {
   LockEnv env;
-  env.now = [] { return Clock::now(); };
+  env.clock = &RealClock();
   env.pid_alive = [](int64_t pid) {
     return pid > 0 &&
            (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
-  };
-  env.sleep = [](std::chrono::milliseconds d) {
-    std::this_thread::sleep_for(d);
   };
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
@@ -103,7 +100,7 @@ LockEnv SystemLockEnv() {
 }
 
 bool IsStale(const LockInfo& lock, const LockEnv& env) {
-  if (env.now() - lock.time > env.stale_after) return true;
+  if (env.clock->WallNow() - lock.time > env.stale_after) return true;
   return lock.hostname == env.hostname && !env.pid_alive(lock.pid);
 }
 
@@ -111,12 +108,17 @@ Result<std::unique_ptr<RepoLock>> RepoLock::Acquire(Repository& repo,
                                                     bool exclusive,
                                                     LockEnv env) {
   VK_RETURN_IF_ERROR(CheckConflicts(repo, exclusive, "", env));
-  LockInfo info{env.now(), exclusive, env.hostname, env.username,
-                env.pid,   env.uid,   env.gid};
+  LockInfo info{env.clock->WallNow(),
+                exclusive,
+                env.hostname,
+                env.username,
+                env.pid,
+                env.uid,
+                env.gid};
   VK_ASSIGN_OR_RETURN(std::string id,
                       repo.SaveUnpacked(kLocksDir, EncodeLock(info)));
   // Another process may have written its lock at the same time.
-  env.sleep(env.wait_before_check);
+  env.clock->SleepFor(env.wait_before_check);
   Status again = CheckConflicts(repo, exclusive, id, env);
   if (!again.ok()) {
     (void)repo.storage().Remove(std::string(kLocksDir) + "/" + id);
@@ -152,7 +154,7 @@ void RepoLock::RefreshLoop() {
 
 Status RepoLock::Refresh() {
   LockInfo fresh = info_;
-  fresh.time = env_.now();
+  fresh.time = env_.clock->WallNow();
   VK_ASSIGN_OR_RETURN(std::string new_id,
                       repo_.SaveUnpacked(kLocksDir, EncodeLock(fresh)));
   std::string old;

@@ -24,15 +24,14 @@
 #include <thread>
 #include <vector>
 
+#include "kit/base/clock.h"
 #include "kit/base/time.h"
 #include "vaultkeep/repo/repository.h"
 
 namespace vk::repo {
 
-using Clock = std::chrono::system_clock;
-
 struct LockInfo {
-  Clock::time_point time;
+  std::chrono::system_clock::time_point time;
   bool exclusive = false;
   std::string hostname;
   std::string username;
@@ -46,9 +45,10 @@ Result<LockInfo> ParseLock(std::string_view json);
 
 // What a lock needs from the outside world; tests substitute it.
 struct LockEnv {
-  std::function<Clock::time_point()> now;
+  // Lock times are its wall clock; the wait before the second look sleeps
+  // on it. (The refresh timer is a real wait that Release interrupts.)
+  Clock* clock = &RealClock();
   std::function<bool(int64_t pid)> pid_alive;
-  std::function<void(std::chrono::milliseconds)> sleep;
   std::string hostname;
   std::string username;
   int64_t pid = 0;

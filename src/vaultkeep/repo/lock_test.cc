@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "kit/testing/fake_clock.h"
+
 namespace vk::repo {
 namespace {
 
@@ -21,9 +23,8 @@ class LockTest : public ::testing::Test {
   // A process on host "h1" with pid `pid`, on a fake clock.
   LockEnv Env(int64_t pid, std::string host = "h1") {
     LockEnv e;
-    e.now = [this] { return now_; };
+    e.clock = &clock_;
     e.pid_alive = [this](int64_t p) { return alive_.count(p) > 0; };
-    e.sleep = [](std::chrono::milliseconds) {};
     e.hostname = std::move(host);
     e.username = "root";
     e.pid = pid;
@@ -44,7 +45,8 @@ class LockTest : public ::testing::Test {
   }
 
   std::unique_ptr<Repository> repo_;
-  Clock::time_point now_ = Clock::time_point(std::chrono::seconds(1800000000));
+  vk::testing::FakeClock clock_{
+      std::chrono::system_clock::time_point(std::chrono::seconds(1800000000))};
   std::set<int64_t> alive_;
 };
 
@@ -53,6 +55,9 @@ TEST_F(LockTest, SharedLocksCoexistExclusiveConflictsBothWays) {
   auto b = RepoLock::Acquire(*repo_, false, Env(11));
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(Locks().size(), 2u);
+  // Each waited once between writing its lock and the second look.
+  EXPECT_EQ(clock_.sleeps(), (std::vector<vk::Clock::Duration>(
+                                 2, std::chrono::milliseconds(200))));
   auto x = RepoLock::Acquire(*repo_, true, Env(12));
   ASSERT_FALSE(x.ok());
   EXPECT_EQ(x.status().code(), StatusCode::kUnavailable);
@@ -77,9 +82,9 @@ TEST_F(LockTest, StaleLocksAreIgnored) {
     auto old = RepoLock::Acquire(*repo_, true, Env(20, "other-host"));
     ASSERT_TRUE(old.ok());
     // Another host's lock is live until it is 30 minutes old...
-    now_ += minutes(29);
+    clock_.Advance(minutes(29));
     EXPECT_FALSE(RepoLock::Acquire(*repo_, false, Env(21)).ok());
-    now_ += minutes(2);
+    clock_.Advance(minutes(2));
     EXPECT_TRUE(RepoLock::Acquire(*repo_, false, Env(21)).ok());
     alive_.erase(20);
     (void)(*old)->id();
@@ -105,15 +110,15 @@ TEST_F(LockTest, RefreshReplacesTheFileWithAFreshTime) {
   auto l = RepoLock::Acquire(*repo_, false, Env(50));
   ASSERT_TRUE(l.ok());
   std::string first = (*l)->id();
-  now_ += minutes(25);
+  clock_.Advance(minutes(25));
   ASSERT_TRUE((*l)->Refresh().ok());
   EXPECT_NE((*l)->id(), first);
   EXPECT_EQ(Locks(), std::set<std::string>{(*l)->id()});
   auto json = repo_->LoadUnpacked(kLocksDir, (*l)->id());
   auto info = ParseLock(*json);
-  EXPECT_EQ(info->time, now_);
+  EXPECT_EQ(info->time, clock_.WallNow());
   // 25 + 10 minutes after the first write, the refreshed lock still holds.
-  now_ += minutes(10);
+  clock_.Advance(minutes(10));
   EXPECT_FALSE(RepoLock::Acquire(*repo_, true, Env(51, "x")).ok());
 }
 
@@ -134,8 +139,9 @@ TEST_F(LockTest, BackgroundRefresherRuns) {
 
 TEST(LockFormatTest, JsonAndTimes) {
   LockInfo l;
-  l.time = Clock::time_point(std::chrono::seconds(1700000000)) +
-           std::chrono::microseconds(123456);
+  l.time =
+      std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)) +
+      std::chrono::microseconds(123456);
   l.exclusive = true;
   l.hostname = "h";
   l.username = "u";
@@ -151,7 +157,8 @@ TEST(LockFormatTest, JsonAndTimes) {
   // Go also writes zone offsets and fewer digits.
   auto t = ParseRfc3339("2023-11-14T23:13:20.5+01:00");
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(*t, Clock::time_point(std::chrono::seconds(1700000000)) +
+  EXPECT_EQ(*t, std::chrono::system_clock::time_point(
+                    std::chrono::seconds(1700000000)) +
                     std::chrono::milliseconds(500));
   EXPECT_FALSE(ParseRfc3339("yesterday").ok());
   EXPECT_FALSE(ParseLock("{}").ok());

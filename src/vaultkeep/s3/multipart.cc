@@ -61,10 +61,10 @@ Status Complete(S3Client& c, const std::string& key,
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (attempt > 1) {
       if (Landed(c, key, size)) return Status::Ok();
-      std::this_thread::sleep_for(c.Backoff(attempt - 1));
+      c.WaitBeforeRetry(attempt - 1);
     }
-    S3Request r{.method = "POST", .key = key,
-                .query = {{"uploadId", upload_id}}};
+    S3Request r{
+        .method = "POST", .key = key, .query = {{"uploadId", upload_id}}};
     r.headers = headers;
     r.headers.emplace_back("Content-Type", "application/xml");
     r.body = AsBytes(body);
@@ -92,9 +92,8 @@ Status Complete(S3Client& c, const std::string& key,
 
 Status Abort(S3Client& c, const std::string& key,
              const std::string& upload_id) {
-  S3Request r{.method = "DELETE",
-              .key = key,
-              .query = {{"uploadId", upload_id}}};
+  S3Request r{
+      .method = "DELETE", .key = key, .query = {{"uploadId", upload_id}}};
   VK_ASSIGN_OR_RETURN(httpc::Response resp, c.Do(r));
   if (IsSuccess(resp) || resp.status == 404) return Status::Ok();
   return c.ErrorFor(r, resp);
@@ -105,8 +104,8 @@ Status Abort(S3Client& c, const std::string& key,
 Status PutMultipart(S3Client& c, const std::string& key, ByteSpan data,
                     const Headers& complete_headers) {
   const uint64_t part_size = std::max<uint64_t>(c.options().part_size, 1);
-  const size_t parts = static_cast<size_t>((data.size() + part_size - 1) /
-                                           part_size);
+  const size_t parts =
+      static_cast<size_t>((data.size() + part_size - 1) / part_size);
   VK_ASSIGN_OR_RETURN(std::string upload_id, Initiate(c, key));
 
   std::vector<std::string> etags(parts);
@@ -140,7 +139,8 @@ Status PutMultipart(S3Client& c, const std::string& key, ByteSpan data,
   if (st.ok()) return st;
   Status aborted = Abort(c, key, upload_id);
   if (!aborted.ok()) {
-    return Status(st.code(), st.message() + "; aborting the upload failed too (" +
+    return Status(st.code(), st.message() +
+                                 "; aborting the upload failed too (" +
                                  aborted.message() + ")");
   }
   return st;

@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <random>
-#include <thread>
-
 #include "kit/base/strings.h"
 #include "kit/crypto/sha256.h"
 #include "vaultkeep/s3/xml.h"
@@ -87,12 +84,8 @@ void S3Client::Give(std::unique_ptr<httpc::Client> c) {
   freed_.notify_one();
 }
 
-std::chrono::milliseconds S3Client::Backoff(int n) const {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  int64_t cap = o_.retry.initial.count() << std::min(n - 1, 20);
-  cap = std::min<int64_t>(cap, o_.retry.max.count());
-  return std::chrono::milliseconds(
-      std::uniform_int_distribution<int64_t>(cap / 4, cap)(rng));
+void S3Client::WaitBeforeRetry(int n) const {
+  vk::WaitBeforeRetry(o_.retry, n, *o_.clock);
 }
 
 Result<httpc::Response> S3Client::Do(S3Request& r) {
@@ -105,10 +98,10 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
   const int max = r.max_attempts > 0 ? r.max_attempts : o_.retry.attempts;
   for (int attempt = 1; attempt <= max; ++attempt) {
     if (attempt > 1) {
-      std::chrono::milliseconds wait = Backoff(attempt - 1);
+      std::chrono::milliseconds wait = Backoff(o_.retry, attempt - 1);
       spdlog::info("S3 {} {}: retry {} of {} in {} ms after: {}", r.method,
                    target.path, attempt, max, wait.count(), last.message());
-      std::this_thread::sleep_for(wait);
+      o_.clock->SleepFor(wait);
     }
     r.attempts = attempt;
     SigningRequest sr{r.method, target.host, target.path,
@@ -117,8 +110,7 @@ Result<httpc::Response> S3Client::Do(S3Request& r) {
     req.method = r.method;
     req.url = target.url;
     req.headers = r.headers;
-    for (auto& h :
-         Sign(sr, o_.credentials, o_.region, std::chrono::system_clock::now()))
+    for (auto& h : Sign(sr, o_.credentials, o_.region, o_.clock->WallNow()))
       req.headers.push_back(std::move(h));
     MemorySource body(r.body);
     if (r.has_body) {

@@ -4,7 +4,7 @@
 //  - Do() signs every attempt afresh (x-amz-date moves on) and sends it on
 //    one of at most `connections` pooled connections, waiting for one to
 //    come free. It may be called from many threads at once.
-//  - Retried, with exponential backoff and full jitter: transport failures
+//  - Retried, with the kit's backoff (kit/base/retry.h): transport failures
 //    (refused, reset, stalled, timed out), 500/502/503/504, 429, and 400
 //    RequestTimeout. Not retried: a failure after part of a response body
 //    already reached the caller's sink (the caller resumes with a Range), a
@@ -25,18 +25,14 @@
 #include <vector>
 
 #include "kit/base/byte_stream.h"
+#include "kit/base/clock.h"
 #include "kit/base/result.h"
+#include "kit/base/retry.h"
 #include "kit/httpc/client.h"
 #include "vaultkeep/s3/location.h"
 #include "vaultkeep/s3/sigv4.h"
 
 namespace vk::s3 {
-
-struct RetryPolicy {
-  int attempts = 8;  // tries per request, the first included
-  std::chrono::milliseconds initial{200};
-  std::chrono::milliseconds max{10'000};
-};
 
 struct S3Options {
   Location location;
@@ -49,8 +45,12 @@ struct S3Options {
   uint64_t multipart_threshold = 64 << 20;
   uint64_t part_size = 16 << 20;
   int list_page_size = 1000;  // max-keys per ListObjectsV2 page (S3's max)
-  httpc::Options http;  // TLS settings, connect timeout, stall detection
-  RetryPolicy retry;
+  httpc::Options http;        // TLS settings, connect timeout, stall detection
+  // Tries per request, the first included, and the waits between them.
+  RetryPolicy retry{.attempts = 8,
+                    .initial = std::chrono::milliseconds(200),
+                    .max = std::chrono::milliseconds(10'000)};
+  Clock* clock = &RealClock();  // retry waits; the time requests are signed
 };
 
 struct S3Request {
@@ -66,7 +66,7 @@ struct S3Request {
   std::function<Status(const httpc::Response&)> on_headers;
   // Tries for this request; 0 means RetryPolicy::attempts. A caller that
   // must look around between tries (did the last one land?) sets 1 and
-  // loops itself, waiting Backoff(n) in between.
+  // loops itself, calling WaitBeforeRetry(n) in between.
   int max_attempts = 0;
 
   // Filled in by Do: tries made, and bytes that reached `sink`.
@@ -92,8 +92,8 @@ class S3Client {
   // "<METHOD> s3:scheme://endpoint/bucket/prefix/key", for messages.
   std::string Describe(const S3Request& r) const;
 
-  // The wait before try n+1: exponential, capped, with jitter.
-  std::chrono::milliseconds Backoff(int n) const;
+  // Sleeps before try n+1 as the retry policy says (on options().clock).
+  void WaitBeforeRetry(int n) const;
 
  private:
   struct Target {

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
-#include <thread>
 #include <utility>
 
 #include "kit/base/strings.h"
@@ -73,17 +71,6 @@ std::string Where(const std::string& method, const std::string& addr,
   return method + " " + addr + "/v1/" + StripQuery(path);
 }
 
-std::chrono::milliseconds Backoff(const RetryPolicy& p, int attempt) {
-  auto d = p.initial_backoff;
-  for (int i = 1; i < attempt && d < p.max_backoff; ++i) d *= 2;
-  d = std::min(d, p.max_backoff);
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  // Full delay halved plus jitter, so clients retrying together spread out.
-  auto half = d.count() / 2;
-  return std::chrono::milliseconds(
-      half + std::uniform_int_distribution<int64_t>(0, half)(rng));
-}
-
 Result<json> ParseBody(const std::string& where, const httpc::Response& r) {
   if (r.body.empty()) return json::object();
   json j = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
@@ -111,41 +98,6 @@ httpc::Options HttpOptions(const ClientOptions& o, bool stream) {
   }
   return h;
 }
-
-// Passes bytes on and reports the running total.
-class ProgressSink : public ByteSink {
- public:
-  ProgressSink(ByteSink* out, const ProgressFn& fn) : out_(out), fn_(fn) {}
-  Status Write(ByteSpan data) override {
-    VK_RETURN_IF_ERROR(out_->Write(data));
-    bytes_ += data.size();
-    if (fn_) fn_(bytes_);
-    return Status::Ok();
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  ByteSink* out_;
-  const ProgressFn& fn_;
-  uint64_t bytes_ = 0;
-};
-
-class ProgressSource : public ByteSource {
- public:
-  ProgressSource(ByteSource* in, const ProgressFn& fn) : in_(in), fn_(fn) {}
-  Result<size_t> Read(MutableByteSpan dst) override {
-    VK_ASSIGN_OR_RETURN(size_t n, in_->Read(dst));
-    bytes_ += n;
-    if (fn_ && n > 0) fn_(bytes_);
-    return n;
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  ByteSource* in_;
-  const ProgressFn& fn_;
-  uint64_t bytes_ = 0;
-};
 
 // Paths a caller gives to Read/Write: relative to /v1/, printable.
 Result<std::string> CleanPath(const std::string& path) {
@@ -186,7 +138,7 @@ struct Client::Impl {
     VK_ASSIGN_OR_RETURN(std::string addr, NormalizeAddr(raw_addr));
     const std::string where = Where(c.method, addr, c.path);
     const httpc::Request req = MakeRequest(addr, c);
-    const int attempts = std::max(1, options.retry.attempts);
+    const int attempts = Attempts(options.retry);
     Status last;
     int attempt = 1;
     for (;; ++attempt) {
@@ -205,11 +157,11 @@ struct Client::Impl {
       std::chrono::milliseconds wait = Backoff(options.retry, attempt);
       spdlog::info("{}: retry {} of {} in {} ms after: {}", where, attempt + 1,
                    attempts, wait.count(), Scrub(last, token).message());
-      std::this_thread::sleep_for(wait);
+      options.clock->SleepFor(wait);
     }
     if (attempt > 1)
-      last = Status(last.code(), last.message() + " (after " +
-                                     std::to_string(attempt) + " attempts)");
+      last = last.WithMessage(last.message() + " (after " +
+                              std::to_string(attempt) + " attempts)");
     return Scrub(last, token);
   }
 
@@ -431,7 +383,7 @@ Status Client::Snapshot(const std::string& raw_addr, ByteSink* out,
   Call c{.method = "GET", .path = "sys/storage/raft/snapshot", .auth = true};
   const std::string where = Where(c.method, addr, c.path);
   impl_->last_redirect.clear();
-  ProgressSink sink(out, progress);
+  CountingSink sink(out, progress);
   httpc::Request req = impl_->MakeRequest(addr, c);
   req.response_sink = &sink;
   Result<httpc::Response> r = impl_->stream.Do(req);
@@ -452,7 +404,7 @@ Status Client::Restore(const std::string& raw_addr, ByteSource* body,
          .auth = true};
   const std::string where = Where(c.method, addr, c.path);
   impl_->last_redirect.clear();
-  ProgressSource source(body, progress);
+  CountingSource source(body, progress);
   httpc::Request req = impl_->MakeRequest(addr, c);
   req.body_source = &source;  // chunked: the archive is never buffered
   Result<httpc::Response> r = impl_->stream.Do(req);

@@ -6,7 +6,8 @@
 //    node it talks to; finding the active node is the caller's business
 //    (vaultkeep/vault/leader.h), so a 307 is never followed here: `Snapshot`
 //    and `Restore` return kFailedPrecondition saying the node is a standby and
-//    naming the Location's scheme://host:port (also in last_redirect()).
+//    naming the Location's scheme://host:port (also in last_redirect()),
+//    with a StandbyRedirect detail that callers test instead of the text.
 //  - The token is sent as X-Vault-Token and never appears in a Status, a
 //    log line or argv. Error texts carry the method, the path (never the
 //    query), the HTTP status and the first of Vault's "errors".
@@ -19,10 +20,10 @@
 //  - Transient failures (connection refused/reset, timeouts, HTTP 500, 502,
 //    503 (not "Vault is sealed"), 504, 429 from a call that is not a health
 //    probe) of *small idempotent calls* are retried with exponential backoff
-//    (`retry`); everything else is reported at once. Unseal and Write are
-//    not idempotent enough to resend after a request may have arrived:
-//    they retry only failures before it left (connection refused, name
-//    resolution, connect timeout). Streams are never
+//    (`retry`, kit/base/retry.h; the waits on `clock`); everything else is
+//    reported at once. Unseal and Write are not idempotent enough to resend
+//    after a request may have arrived: they retry only failures before it left
+//    (connection refused, name resolution, connect timeout). Streams are never
 //    retried here: whether to retry a whole snapshot is the backup flow's
 //    decision (it must re-check the leader first).
 //  - Status codes: kUnavailable for transport failures and 5xx/429 (after
@@ -47,7 +48,9 @@
 #include <vector>
 
 #include "kit/base/byte_stream.h"
+#include "kit/base/clock.h"
 #include "kit/base/result.h"
+#include "kit/base/retry.h"
 
 namespace vk::vault {
 
@@ -62,10 +65,12 @@ struct TlsOptions {
   bool insecure_skip_verify = false;  // VAULT_SKIP_VERIFY
 };
 
-struct RetryPolicy {
-  int attempts = 5;  // total tries of one small call, >= 1
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{5000};
+// The detail of a kFailedPrecondition from a node that redirected the call:
+// it is a standby, and `active` (scheme://host:port, or a placeholder when
+// the Location had none) is the node it named.
+struct StandbyRedirect : StatusDetail {
+  explicit StandbyRedirect(std::string a) : active(std::move(a)) {}
+  std::string active;
 };
 
 struct ClientOptions {
@@ -74,7 +79,11 @@ struct ClientOptions {
   long request_timeout_ms = 30000;
   long stall_timeout_s = 60;
   long stall_bytes_per_s = 1;
-  RetryPolicy retry;
+  // Tries of one small call and the waits between them.
+  RetryPolicy retry{.attempts = 5,
+                    .initial = std::chrono::milliseconds(200),
+                    .max = std::chrono::milliseconds(5000)};
+  Clock* clock = &RealClock();  // where retries wait
 };
 
 // sys/health, asked with standbyok/sealedcode/uninitcode set so that every
@@ -127,7 +136,7 @@ enum class UnsealRefusal {
 };
 
 // Progress of a snapshot or restore stream: bytes so far.
-using ProgressFn = std::function<void(uint64_t bytes)>;
+using ProgressFn = ByteCountFn;
 
 class Client {
  public:
@@ -139,6 +148,10 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   const ClientOptions& options() const { return options_; }
+  // The clock of this session with Vault: its retries wait on it, and the
+  // flows that use the client (finding the leader, restores, unseals) poll
+  // and time their steps on it, so one fake clock drives a whole test.
+  Clock& clock() const { return *options_.clock; }
   void set_token(std::string token);
 
   Result<Health> GetHealth(const std::string& addr);

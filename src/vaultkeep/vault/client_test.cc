@@ -6,10 +6,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "kit/base/pseudo_random.h"
+#include "kit/testing/fake_clock.h"
 #include "vaultkeep/vault/fake_vault.h"
 
 namespace vk::vault {
@@ -19,13 +22,20 @@ using testing::FakeVault;
 
 constexpr char kToken[] = "hvs.CAESIsecret-token-0123456789";
 
-// Fast retries, so retry tests take milliseconds.
-ClientOptions FastOptions() {
+// Retries wait on a fake clock (a fresh one per call unless the test
+// passes its own), so retry tests take no time.
+ClientOptions FastOptions(vk::testing::FakeClock* clock = nullptr) {
+  thread_local std::vector<std::unique_ptr<vk::testing::FakeClock>> clocks;
+  if (clock == nullptr) {
+    clocks.push_back(std::make_unique<vk::testing::FakeClock>());
+    clock = clocks.back().get();
+  }
   ClientOptions o;
   o.request_timeout_ms = 5000;
   o.retry = {.attempts = 3,
-             .initial_backoff = std::chrono::milliseconds(5),
-             .max_backoff = std::chrono::milliseconds(20)};
+             .initial = std::chrono::milliseconds(100),
+             .max = std::chrono::milliseconds(150)};
+  o.clock = clock;
   return o;
 }
 
@@ -198,10 +208,19 @@ TEST(Client, TransientErrorsAreRetried) {
              {"node_id":"vault-1","address":"vault-1.internal:8201",
               "leader":false,"voter":false,"protocol_version":"3"}]}}})");
        });
-  Client client(FastOptions(), kToken);
+  vk::testing::FakeClock clock;
+  Client client(FastOptions(&clock), kToken);
   auto servers = client.RaftConfiguration(v.addr());
   ASSERT_TRUE(servers.ok()) << servers.status().ToString();
   EXPECT_EQ(v.calls("sys/storage/raft/configuration"), 3);
+  // The policy's waits: bases 100 and 150 (capped) ms, jittered into their
+  // upper halves.
+  std::vector<Clock::Duration> waits = clock.sleeps();
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_GE(waits[0], std::chrono::milliseconds(50));
+  EXPECT_LE(waits[0], std::chrono::milliseconds(100));
+  EXPECT_GE(waits[1], std::chrono::milliseconds(75));
+  EXPECT_LE(waits[1], std::chrono::milliseconds(150));
   ASSERT_EQ(servers->size(), 2u);
   EXPECT_EQ((*servers)[0].node_id, "vault-0");
   EXPECT_EQ((*servers)[0].address, "vault-0.internal:8201");
@@ -217,7 +236,8 @@ TEST(Client, ClientErrorsAndSealedAreNotRetried) {
   FakeVault v;
   v.Json("sys/leader", 400, R"({"errors":["bad request"]})");
   v.Json("secret/data/x", 503, R"({"errors":["Vault is sealed"]})");
-  Client client(FastOptions(), kToken);
+  vk::testing::FakeClock clock;
+  Client client(FastOptions(&clock), kToken);
   auto l = client.GetLeader(v.addr());
   EXPECT_EQ(l.status(), InvalidArgument("GET " + v.addr() +
                                         "/v1/sys/leader: HTTP 400: "
@@ -226,6 +246,7 @@ TEST(Client, ClientErrorsAndSealedAreNotRetried) {
   auto r = client.Read(v.addr(), "secret/data/x");
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(v.calls("secret/data/x"), 1);
+  EXPECT_TRUE(clock.sleeps().empty());
 }
 
 TEST(Client, RetriesExhausted) {
@@ -363,6 +384,8 @@ TEST(Client, SnapshotFromStandby) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_TRUE(Has(s.message(), "standby")) << s.message();
   EXPECT_TRUE(Has(s.message(), "https://10.1.2.3:8200")) << s.message();
+  ASSERT_NE(s.detail<StandbyRedirect>(), nullptr);
+  EXPECT_EQ(s.detail<StandbyRedirect>()->active, "https://10.1.2.3:8200");
   EXPECT_FALSE(Has(s.message(), "x=1")) << s.message();
   EXPECT_EQ(client.last_redirect(), "https://10.1.2.3:8200");
   EXPECT_EQ(sink.data(), "");

@@ -76,8 +76,10 @@ Status HttpError(const std::string& where, const httpc::Response& r) {
   std::string msg = where + ": HTTP " + std::to_string(code);
   if (!err.empty()) msg += ": " + err;
   if (code >= 300 && code < 400) {
+    std::string active = LocationOrigin(r);
     return FailedPrecondition(msg + ": the node is a standby; the active " +
-                              "node is " + LocationOrigin(r));
+                              "node is " + active)
+        .WithDetail(std::make_shared<StandbyRedirect>(std::move(active)));
   }
   if (code == 403) return PermissionDenied(msg);
   if (code == 404) return NotFound(msg);
@@ -97,12 +99,9 @@ bool IsTransientHttp(const httpc::Response& r, const Status& s) {
           r.status == 503 || r.status == 504);
 }
 
-// httpc's texts for failures before anything was sent (curl 7.x and 8.x).
 bool IsUnsent(const Status& s) {
-  const std::string& m = s.message();
-  return m.find("Failed to connect to") != std::string::npos ||
-         m.find("Could not resolve host") != std::string::npos ||
-         m.find("Connection timed out after") != std::string::npos;
+  const auto* t = s.detail<httpc::TransportFailure>();
+  return t != nullptr && t->unsent;
 }
 
 // Rewrites httpc's transport errors to start with `where`. Errors of a
@@ -114,7 +113,7 @@ Status TransportError(const Status& s, const std::string& method,
     return s;
   size_t colon = s.message().find(": ");
   if (colon == std::string::npos) return s;
-  return Unavailable(where + s.message().substr(colon));
+  return s.WithMessage(where + s.message().substr(colon));
 }
 
 // Replaces `secret` in a message; short secrets (a dev "root" token) are
@@ -125,7 +124,7 @@ Status Scrub(Status s, const std::string& secret) {
   std::string m = s.message();
   for (size_t p; (p = m.find(secret)) != std::string::npos;)
     m.replace(p, secret.size(), "<redacted>");
-  return Status(s.code(), std::move(m));
+  return s.WithMessage(std::move(m));
 }
 
 }  // namespace vk::vault::internal

@@ -37,7 +37,8 @@ Status HttpError(const std::string& where, const httpc::Response& r);
 bool IsTransientHttp(const httpc::Response& r, const Status& s);
 
 // Whether a transport failure happened before the request left (connect,
-// name resolution), so that resending cannot apply it twice.
+// name resolution), so that resending cannot apply it twice: httpc's
+// TransportFailure detail says so.
 bool IsUnsent(const Status& s);
 
 // Rewrites httpc's transport errors (a stall included: "stalled: fewer

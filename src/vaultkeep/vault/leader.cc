@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <optional>
-#include <thread>
 #include <utility>
+
+#include "kit/base/poll.h"
 
 namespace vk::vault {
 namespace {
@@ -167,6 +168,38 @@ std::string Describe(const Round& r) {
   return out;
 }
 
+// The end of the search when every address is in a state time cannot fix
+// (nothing transient seen), else nullopt.
+std::optional<Status> Hopeless(const Round& round) {
+  const Status* final_status = nullptr;
+  for (const auto& [addr, s] : round.seen) {
+    if (s.transient) return std::nullopt;
+    if (final_status == nullptr) final_status = &s.status;
+  }
+  if (final_status == nullptr) return std::nullopt;
+  if (round.seen.size() == 1) return *final_status;
+  return Status(final_status->code(),
+                "no active Vault node: " + Describe(round));
+}
+
+Status GaveUp(const Round& round, std::chrono::milliseconds wait) {
+  bool answered = false;
+  for (const auto& [addr, s] : round.seen) answered |= s.answered;
+  std::string waited =
+      wait.count() > 0
+          ? " within " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::seconds>(wait)
+                        .count()) +
+                " s"
+          : "";
+  if (!answered)
+    return Unavailable("no Vault address answered" + waited + ": " +
+                       Describe(round));
+  return Unavailable("no active Vault node found" + waited + ": " +
+                     Describe(round));
+}
+
 }  // namespace
 
 Result<ActiveNode> FindActive(Client& client,
@@ -178,49 +211,30 @@ Result<ActiveNode> FindActive(Client& client,
     VK_ASSIGN_OR_RETURN(std::string n, NormalizeAddr(a));
     normalized.push_back(std::move(n));
   }
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point deadline = Clock::now() + options.wait;
-  while (true) {
-    Round round = OneRound(client, normalized);
-    if (round.found) {
-      spdlog::info("active node {} (raft committed index {})",
-                   round.found->addr, round.found->leader.raft_committed_index);
-      return std::move(*round.found);
-    }
-    std::string why = Describe(round);
-    bool transient = false, answered = false;
-    const Status* final_status = nullptr;
-    for (const auto& [addr, s] : round.seen) {
-      transient |= s.transient;
-      answered |= s.answered;
-      if (!s.transient && final_status == nullptr) final_status = &s.status;
-    }
-    Clock::time_point now = Clock::now();
-    if (!transient && final_status != nullptr) {
-      // Nothing to wait for: every address is in a state time cannot fix.
-      if (round.seen.size() == 1) return *final_status;
-      return Status(final_status->code(), "no active Vault node: " + why);
-    }
-    if (options.wait.count() <= 0 || now >= deadline) {
-      std::string waited =
-          options.wait.count() > 0
-              ? " within " +
-                    std::to_string(
-                        std::chrono::duration_cast<std::chrono::seconds>(
-                            options.wait)
-                            .count()) +
-                    " s"
-              : "";
-      if (!answered)
-        return Unavailable("no Vault address answered" + waited + ": " + why);
-      return Unavailable("no active Vault node found" + waited + ": " + why);
-    }
-    spdlog::info("waiting for an active Vault node: {}", why);
-    if (options.on_wait) options.on_wait(why);
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    std::this_thread::sleep_for(std::min(options.poll, left));
-  }
+  std::optional<ActiveNode> found;
+  Round round;
+  Status st = PollUntil(
+      {.timeout = options.wait,
+       .interval = options.poll,
+       .clock = &client.clock()},
+      [&]() -> std::optional<Status> {
+        round = OneRound(client, normalized);
+        if (round.found) {
+          found = std::move(round.found);
+          return Status::Ok();
+        }
+        if (std::optional<Status> final_status = Hopeless(round))
+          return final_status;
+        std::string why = Describe(round);
+        spdlog::info("waiting for an active Vault node: {}", why);
+        if (options.on_wait) options.on_wait(why);
+        return std::nullopt;
+      },
+      [&] { return GaveUp(round, options.wait); });
+  if (!st.ok()) return st;
+  spdlog::info("active node {} (raft committed index {})", found->addr,
+               found->leader.raft_committed_index);
+  return std::move(*found);
 }
 
 }  // namespace vk::vault

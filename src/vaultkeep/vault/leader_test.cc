@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kit/testing/fake_clock.h"
 #include "vaultkeep/vault/fake_vault.h"
 
 namespace vk::vault {
@@ -15,10 +16,16 @@ namespace {
 
 using testing::FakeVault;
 
-ClientOptions FastOptions() {
+using Clocked = vk::testing::FakeClock;
+using std::chrono::milliseconds;
+
+// One try per call; waits on `clock` (a shared fake when none is given).
+ClientOptions FastOptions(Clocked* clock = nullptr) {
+  static Clocked shared;
   ClientOptions o;
   o.request_timeout_ms = 5000;
   o.retry = {.attempts = 1};
+  o.clock = clock != nullptr ? clock : &shared;
   return o;
 }
 
@@ -90,17 +97,36 @@ TEST(FindActive, WaitsForASealedNode) {
     bool sealed = polls <= 2;
     w.Send(200, HealthJson(true, sealed, sealed));
   });
-  Client client(FastOptions(), "");
+  Clocked clock;
+  Client client(FastOptions(&clock), "");
   std::vector<std::string> waits;
   FindOptions o{
       .wait = std::chrono::seconds(10),
-      .poll = std::chrono::milliseconds(20),
+      .poll = milliseconds(20),
       .on_wait = [&](const std::string& why) { waits.push_back(why); }};
   auto found = FindActive(client, {v.addr()}, o);
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   EXPECT_EQ(found->addr, v.addr());
   ASSERT_EQ(waits.size(), 2u);
   for (const std::string& w : waits) EXPECT_EQ(w, v.addr() + ": sealed");
+  EXPECT_EQ(clock.sleeps(), (std::vector<vk::Clock::Duration>{
+                                milliseconds(20), milliseconds(20)}));
+}
+
+TEST(FindActive, GivesUpAtTheDeadline) {
+  FakeVault v;
+  Sealed(v);
+  Clocked clock;
+  Client client(FastOptions(&clock), "");
+  auto found =
+      FindActive(client, {v.addr()},
+                 {.wait = milliseconds(1000), .poll = milliseconds(300)});
+  EXPECT_EQ(found.status(),
+            Unavailable("no active Vault node found within 1 s: " + v.addr() +
+                        ": sealed"));
+  EXPECT_EQ(clock.sleeps(), (std::vector<vk::Clock::Duration>{
+                                milliseconds(300), milliseconds(300),
+                                milliseconds(300), milliseconds(100)}));
 }
 
 TEST(FindActive, SealedWithoutWaitingIsUnavailable) {
@@ -145,12 +171,12 @@ TEST(FindActive, SealedNodesAreNamedAsSealed) {
 // at once instead of being retried for the whole wait.
 TEST(FindActive, NotAVaultServerFailsAtOnce) {
   FakeVault web;  // answers 404 to everything
-  Client client(FastOptions(), "");
-  auto start = std::chrono::steady_clock::now();
-  auto found = FindActive(client, {web.addr()},
-                          {.wait = std::chrono::seconds(30),
-                           .poll = std::chrono::milliseconds(50)});
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  Clocked clock;
+  Client client(FastOptions(&clock), "");
+  auto found =
+      FindActive(client, {web.addr()},
+                 {.wait = std::chrono::seconds(30), .poll = milliseconds(50)});
+  EXPECT_TRUE(clock.sleeps().empty());
   EXPECT_EQ(found.status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Has(found.status().message(), "is not a Vault API"))
       << found.status().message();
@@ -167,11 +193,11 @@ TEST(FindActive, UninitializedIsFinal) {
   FakeVault uninit;
   uninit.Json("sys/leader", 200, LeaderJson(false, ""));
   uninit.Json("sys/health", 200, HealthJson(false, true, false));
-  Client client(FastOptions(), "");
-  auto start = std::chrono::steady_clock::now();
+  Clocked clock;
+  Client client(FastOptions(&clock), "");
   auto found =
       FindActive(client, {uninit.addr()}, {.wait = std::chrono::seconds(30)});
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(clock.sleeps().empty());
   EXPECT_EQ(found.status().code(), StatusCode::kFailedPrecondition);
 }
 
