@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kit/base/strings.h"
+#include "kit/base/utf8.h"
 
 namespace vk::acl {
 namespace {
@@ -26,63 +27,6 @@ bool IsIdentChar(char c) {
 }
 bool IsHexDigit(char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-// True if `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing
-// above U+10FFFF). nlohmann::json refuses to serialise anything else.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra;
-    uint32_t cp;
-    if (b >= 0xC2 && b <= 0xDF) {
-      extra = 1;
-      cp = b & 0x1F;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      extra = 2;
-      cp = b & 0x0F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      extra = 3;
-      cp = b & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (int k = 1; k <= extra; ++k) {
-      auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 std::string Position(int line, int col) {
@@ -260,10 +204,10 @@ class Lexer {
             }
             *cp = 0x10000 + ((*cp - 0xD800) << 10) + (*lo - 0xDC00);
           }
-          if (*cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
+          if (!utf8::IsScalarValue(*cp)) {
             return Error(esc, "escape is not a valid Unicode code point");
           }
-          AppendUtf8(out, *cp);
+          utf8::Append(*cp, &out);
           break;
         }
         default:
@@ -271,7 +215,8 @@ class Lexer {
               esc, "invalid escape sequence " + Quote(std::string("\\") + e));
       }
     }
-    if (!IsValidUtf8(out)) return Error(t, "string is not valid UTF-8");
+    // nlohmann::json refuses to serialise anything but valid UTF-8.
+    if (!utf8::IsValid(out)) return Error(t, "string is not valid UTF-8");
     t.kind = Tok::kString;
     t.text = std::move(out);
     return t;
@@ -339,7 +284,7 @@ class Lexer {
       out += l.substr(std::min(strip, l.size()));
       out += '\n';
     }
-    if (!IsValidUtf8(out)) return Error(t, "heredoc is not valid UTF-8");
+    if (!utf8::IsValid(out)) return Error(t, "heredoc is not valid UTF-8");
     t.kind = Tok::kString;
     t.text = std::move(out);
     return t;
