@@ -5,7 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
+#include <memory>
+#include <string>
 
 #include "kit/env/file.h"
 #include "kit/httpd/server.h"
@@ -70,129 +73,203 @@ vk::Result<std::string> NodeId(const ServerFlags& f) {
   return id;
 }
 
-int RunServer(const ServerFlags& f) {
+void SetUpLogging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("minivault");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(f.log_level));
+  spdlog::set_level(spdlog::level::from_str(level));
+}
 
-  std::string host;
-  int port = 0;
-  if (!SplitHostPort(f.listen, &host, &port))
-    return Fail("--listen must be HOST:PORT, got \"" + f.listen + "\"");
-  if (f.tls_cert.empty() != f.tls_key.empty())
-    return Fail("--tls-cert and --tls-key go together");
-  if (vk::Status s = vk::MakeDirs(f.data_dir, 0700); !s.ok())
-    return Fail(s.message());
-  auto node_id = NodeId(f);
-  if (!node_id.ok()) return Fail(node_id.status().message());
-
+// The API listener's options from --listen and the TLS flags; fails on
+// flags that do not go together and on unreadable TLS files.
+vk::Result<vk::httpd::Options> ApiListener(const ServerFlags& f) {
   vk::httpd::Options http;
-  http.address = host;
-  http.port = port;
-  if (!f.tls_cert.empty()) {
-    auto cert = vk::ReadSmallFile(f.tls_cert);
-    auto key = vk::ReadSmallFile(f.tls_key);
-    if (!cert.ok()) return Fail(cert.status().message());
-    if (!key.ok()) return Fail(key.status().message());
-    http.tls_cert_pem = cert.value();
-    http.tls_key_pem = key.value();
-  }
+  if (!SplitHostPort(f.listen, &http.address, &http.port))
+    return vk::InvalidArgument("--listen must be HOST:PORT, got \"" + f.listen +
+                               "\"");
+  if (f.tls_cert.empty() != f.tls_key.empty())
+    return vk::InvalidArgument("--tls-cert and --tls-key go together");
+  return http;
+}
 
-  auto store = vk::fsm::Store::Open({.dir = f.data_dir + "/raft"});
-  if (!store.ok()) return Fail(store.status().message());
+vk::Status ReadTls(const ServerFlags& f, vk::httpd::Options* http) {
+  if (f.tls_cert.empty()) return vk::Status::Ok();
+  auto cert = vk::ReadSmallFile(f.tls_cert);
+  auto key = vk::ReadSmallFile(f.tls_key);
+  if (!cert.ok()) return cert.status();
+  if (!key.ok()) return key.status();
+  http->tls_cert_pem = cert.value();
+  http->tls_key_pem = key.value();
+  return vk::Status::Ok();
+}
 
-  // Block the stop signals before any thread starts, then wait for them.
+// The stop signals, blocked in every thread (call before any starts) so
+// that the main thread can sigwait for them.
+sigset_t BlockStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return stop;
+}
 
+// A running node. The addresses in the raft configuration need the bound
+// ports, so both listeners start first with handlers that forward to what
+// is built right after (503 until then). The declaration order makes the
+// destruction order: the listeners first (their handlers read the
+// pointers), then raft, the API and the core.
+class Node {
+ public:
+  vk::Status StartListeners(const ServerFlags& f,
+                            const vk::httpd::Options& http);
+  // The API and raft addresses clients and peers are given: the flags'
+  // else the bound listeners'.
+  void SetAddresses(const ServerFlags& f,
+                    vk::minivault::CoreOptions* copt) const;
+  vk::Status StartRaftAndCore(const ServerFlags& f, vk::fsm::Store* store,
+                              const vk::minivault::CoreOptions& copt);
+  vk::Status WritePortFiles(const ServerFlags& f) const;
+  // Stops taking requests, lets a restore finish, then stops raft.
+  void Shutdown();
+
+ private:
+  std::unique_ptr<vk::minivault::Core> core_;
+  std::unique_ptr<vk::minivault::Api> api_;
+  std::unique_ptr<vk::minivault::RaftHost> raft_;
+  std::atomic<vk::minivault::Api*> api_ptr_{nullptr};
+  std::atomic<vk::minivault::RaftHost*> raft_ptr_{nullptr};
+  std::atomic<vk::minivault::Core*> core_ptr_{nullptr};
+  std::unique_ptr<vk::httpd::Server> server_;
+  std::unique_ptr<vk::httpd::Server> cluster_server_;
+  std::string host_, cluster_host_;
+  int bound_ = 0, cluster_bound_ = 0;
+};
+
+vk::Status Node::StartListeners(const ServerFlags& f,
+                                const vk::httpd::Options& http) {
+  auto server = vk::httpd::Server::Start(
+      http, [this](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
+        vk::minivault::Api* a = api_ptr_.load();
+        if (!a) return vk::minivault::SendError(w, 503, "starting");
+        a->Handle(req, w);
+      });
+  if (!server.ok()) return server.status();
+  server_ = std::move(server).value();
+  host_ = http.address;
+  bound_ = server_->port();
+
+  cluster_host_ = http.address;
+  int cluster_port = http.port == 0 ? 0 : bound_ + 1;
+  if (!f.cluster_listen.empty() &&
+      !SplitHostPort(f.cluster_listen, &cluster_host_, &cluster_port))
+    return vk::InvalidArgument("--cluster-listen must be HOST:PORT, got \"" +
+                               f.cluster_listen + "\"");
+  vk::httpd::Options cluster_http;
+  cluster_http.address = cluster_host_;
+  cluster_http.port = cluster_port;
+  auto cluster_server = vk::httpd::Server::Start(
+      cluster_http,
+      [this](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
+        vk::minivault::RaftHost* h = raft_ptr_.load();
+        if (!h) return w.Send(503, "starting\n", "text/plain");
+        vk::minivault::ServeCluster(*h, req, w);
+      });
+  if (!cluster_server.ok())
+    return cluster_server.status().WithContext("cluster listener");
+  cluster_server_ = std::move(cluster_server).value();
+  cluster_bound_ = cluster_server_->port();
+  return vk::Status::Ok();
+}
+
+void Node::SetAddresses(const ServerFlags& f,
+                        vk::minivault::CoreOptions* copt) const {
+  std::string scheme = f.tls_cert.empty() ? "http" : "https";
+  copt->api_addr = f.api_addr.empty()
+                       ? scheme + "://" + host_ + ":" + std::to_string(bound_)
+                       : f.api_addr;
+  copt->cluster_addr =
+      f.cluster_addr.empty()
+          ? cluster_host_ + ":" + std::to_string(cluster_bound_)
+          : f.cluster_addr;
+}
+
+vk::Status Node::StartRaftAndCore(const ServerFlags& f, vk::fsm::Store* store,
+                                  const vk::minivault::CoreOptions& copt) {
+  vk::minivault::RaftHostOptions ropt;
+  ropt.self = {copt.node_id, copt.cluster_addr, copt.api_addr};
+  ropt.dir = f.data_dir + "/raft";
+  ropt.store = store;
+  ropt.tick_ms = f.tick_ms;
+  ropt.compact_threshold = f.compact_threshold;
+  ropt.log = copt.log;
+  ropt.on_active = [this](bool active) {
+    if (auto* c = core_ptr_.load()) c->OnActiveChange(active);
+  };
+  ropt.on_state_replaced = [this] {
+    if (auto* c = core_ptr_.load()) c->OnStateReplaced();
+  };
+  auto started = vk::minivault::RaftHost::Start(std::move(ropt));
+  if (!started.ok()) return started.status().WithContext("raft");
+  raft_ = std::move(started).value();
+  core_ = std::make_unique<vk::minivault::Core>(store, raft_.get(), copt);
+  core_ptr_.store(core_.get());
+  api_ = std::make_unique<vk::minivault::Api>(core_.get(), raft_.get());
+  api_->set_snapshot_rate_limit(f.snapshot_rate_limit);
+  raft_ptr_.store(raft_.get());
+  api_ptr_.store(api_.get());
+  return vk::Status::Ok();
+}
+
+vk::Status Node::WritePortFiles(const ServerFlags& f) const {
+  if (!f.port_file.empty()) {
+    VK_RETURN_IF_ERROR(
+        vk::WriteFileAtomic(f.port_file, std::to_string(bound_), 0644));
+  }
+  if (!f.cluster_port_file.empty()) {
+    VK_RETURN_IF_ERROR(vk::WriteFileAtomic(
+        f.cluster_port_file, std::to_string(cluster_bound_), 0644));
+  }
+  return vk::Status::Ok();
+}
+
+void Node::Shutdown() {
+  server_->Stop();
+  api_ptr_.store(nullptr);
+  core_->WaitForRestore();
+  core_ptr_.store(nullptr);
+  core_->StopEvents();
+  raft_ptr_.store(nullptr);
+  cluster_server_->Stop();
+  raft_->Stop();
+}
+
+int RunServer(const ServerFlags& f) {
+  SetUpLogging(f.log_level);
+  auto http = ApiListener(f);
+  if (!http.ok()) return Fail(http.status().message());
+  if (vk::Status s = vk::MakeDirs(f.data_dir, 0700); !s.ok())
+    return Fail(s.message());
+  auto node_id = NodeId(f);
+  if (!node_id.ok()) return Fail(node_id.status().message());
+  if (vk::Status s = ReadTls(f, &http.value()); !s.ok())
+    return Fail(s.message());
+  auto store = vk::fsm::Store::Open({.dir = f.data_dir + "/raft"});
+  if (!store.ok()) return Fail(store.status().message());
+
+  sigset_t stop = BlockStopSignals();
   vk::minivault::CoreOptions copt;
   copt.node_id = node_id.value();
   copt.log = [](int level, const std::string& m) {
     spdlog::log(static_cast<spdlog::level::level_enum>(level), m);
   };
-  // The addresses need the bound ports: start both servers with handlers
-  // that forward to what is built right after.
-  std::unique_ptr<vk::minivault::Core> core;
-  std::unique_ptr<vk::minivault::Api> api;
-  std::unique_ptr<vk::minivault::RaftHost> raft;
-  std::atomic<vk::minivault::Api*> api_ptr{nullptr};
-  std::atomic<vk::minivault::RaftHost*> raft_ptr{nullptr};
-  std::atomic<vk::minivault::Core*> core_ptr{nullptr};
-  auto server = vk::httpd::Server::Start(
-      http, [&api_ptr](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
-        vk::minivault::Api* a = api_ptr.load();
-        if (!a) return vk::minivault::SendError(w, 503, "starting");
-        a->Handle(req, w);
-      });
-  if (!server.ok()) return Fail(server.status().message());
-  int bound = server.value()->port();
-
-  std::string cluster_host = host;
-  int cluster_port = port == 0 ? 0 : bound + 1;
-  if (!f.cluster_listen.empty() &&
-      !SplitHostPort(f.cluster_listen, &cluster_host, &cluster_port))
-    return Fail("--cluster-listen must be HOST:PORT, got \"" +
-                f.cluster_listen + "\"");
-  vk::httpd::Options cluster_http;
-  cluster_http.address = cluster_host;
-  cluster_http.port = cluster_port;
-  auto cluster_server = vk::httpd::Server::Start(
-      cluster_http,
-      [&raft_ptr](vk::httpd::Request& req, vk::httpd::ResponseWriter& w) {
-        vk::minivault::RaftHost* h = raft_ptr.load();
-        if (!h) return w.Send(503, "starting\n", "text/plain");
-        vk::minivault::ServeCluster(*h, req, w);
-      });
-  if (!cluster_server.ok())
-    return Fail("cluster listener: " + cluster_server.status().message());
-  int cluster_bound = cluster_server.value()->port();
-
-  std::string scheme = f.tls_cert.empty() ? "http" : "https";
-  copt.api_addr = f.api_addr.empty()
-                      ? scheme + "://" + host + ":" + std::to_string(bound)
-                      : f.api_addr;
-  copt.cluster_addr = f.cluster_addr.empty()
-                          ? cluster_host + ":" + std::to_string(cluster_bound)
-                          : f.cluster_addr;
-
-  vk::minivault::RaftHostOptions ropt;
-  ropt.self = {copt.node_id, copt.cluster_addr, copt.api_addr};
-  ropt.dir = f.data_dir + "/raft";
-  ropt.store = store.value().get();
-  ropt.tick_ms = f.tick_ms;
-  ropt.compact_threshold = f.compact_threshold;
-  ropt.log = copt.log;
-  ropt.on_active = [&core_ptr](bool active) {
-    if (auto* c = core_ptr.load()) c->OnActiveChange(active);
-  };
-  ropt.on_state_replaced = [&core_ptr] {
-    if (auto* c = core_ptr.load()) c->OnStateReplaced();
-  };
-  auto started = vk::minivault::RaftHost::Start(std::move(ropt));
-  if (!started.ok()) return Fail("raft: " + started.status().message());
-  raft = std::move(started).value();
-  core = std::make_unique<vk::minivault::Core>(store.value().get(), raft.get(),
-                                               copt);
-  core_ptr.store(core.get());
-  api = std::make_unique<vk::minivault::Api>(core.get(), raft.get());
-  api->set_snapshot_rate_limit(f.snapshot_rate_limit);
-  raft_ptr.store(raft.get());
-  api_ptr.store(api.get());
-  if (!f.port_file.empty()) {
-    if (vk::Status s =
-            vk::WriteFileAtomic(f.port_file, std::to_string(bound), 0644);
-        !s.ok())
-      return Fail(s.message());
-  }
-  if (!f.cluster_port_file.empty()) {
-    if (vk::Status s = vk::WriteFileAtomic(f.cluster_port_file,
-                                           std::to_string(cluster_bound), 0644);
-        !s.ok())
-      return Fail(s.message());
-  }
+  Node node;
+  if (vk::Status s = node.StartListeners(f, http.value()); !s.ok())
+    return Fail(s.message());
+  node.SetAddresses(f, &copt);
+  if (vk::Status s = node.StartRaftAndCore(f, store.value().get(), copt);
+      !s.ok())
+    return Fail(s.message());
+  if (vk::Status s = node.WritePortFiles(f); !s.ok()) return Fail(s.message());
   spdlog::info("minivault {} listening on {} (cluster {}, node id {}, data {})",
                vk::minivault::kVersion, copt.api_addr, copt.cluster_addr,
                copt.node_id, f.data_dir);
@@ -201,14 +278,7 @@ int RunServer(const ServerFlags& f) {
   sigwait(&stop, &sig);
   spdlog::info("received {}, shutting down",
                sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  server.value()->Stop();
-  api_ptr.store(nullptr);
-  core->WaitForRestore();
-  core_ptr.store(nullptr);
-  core->StopEvents();
-  raft_ptr.store(nullptr);
-  cluster_server.value()->Stop();
-  raft->Stop();
+  node.Shutdown();
   spdlog::info("stopped");
   return 0;
 }

@@ -128,124 +128,124 @@ Result<BackupLine> DemoBackup(const RepoOptions& ro, const DemoCluster& c,
   return line;
 }
 
-Status RunDemoIn(const DemoFlags& f, const std::string& minivault,
-                 const std::string& dir) {
-  auto start = Clock::now();
-  std::string log = dir + "/demo.log";
+// A repository location in `dir` and a new random password for it.
+Result<RepoOptions> DemoRepoOptions(const std::string& dir) {
   RepoOptions ro;
   ro.repo = dir + "/repo";
   ro.password_file = dir + "/repo-password";
   VK_RETURN_IF_ERROR(WriteFileAtomic(
       ro.password_file, HexEncode(AsBytes(RandomBytes(24))) + "\n", 0600));
+  return ro;
+}
 
-  Say("1. Starting cluster A: " + std::to_string(f.nodes) +
-      " minivault nodes, 5 key shares, threshold 3");
+struct Started {
+  DemoCluster cluster;
+  std::string token;  // its root token
+  std::string took;
+};
+
+Result<Started> StartCluster(const DemoFlags& f, const std::string& minivault,
+                             const std::string& dir, const std::string& log) {
   auto t = Clock::now();
+  Started s;
   VK_ASSIGN_OR_RETURN(
-      DemoCluster a,
-      StartDevCluster(minivault, dir + "/cluster-a", f.nodes, kKeyPrefix, log));
-  VK_ASSIGN_OR_RETURN(std::string token_a, ReadToken(a.token_file));
-  Say("    " + Join(a.addrs, ", ") + " (" + Secs(t) + "); keys in " +
-      a.key_dir + "/" + kKeyPrefix + "-unseal-key-<i>");
+      s.cluster, StartDevCluster(minivault, dir, f.nodes, kKeyPrefix, log));
+  VK_ASSIGN_OR_RETURN(s.token, ReadToken(s.cluster.token_file));
+  s.took = Secs(t);
+  return s;
+}
 
-  Workload w;
-  std::string run = HexEncode(AsBytes(RandomBytes(4)));
-  for (size_t i = 0; i < f.secrets; ++i) {
-    w.expected.push_back("v1-" + run + "-" + std::to_string(i) + "-" +
-                         HexEncode(AsBytes(RandomBytes(16))));
-  }
-  vault::ClientOptions copts;
-  {
-    vault::Client admin(copts, token_a);
-    VK_RETURN_IF_ERROR(
-        admin
-            .Write(a.addrs.front(), "sys/mounts/secret",
-                   {{"type", "kv"}, {"options", {{"version", "2"}}}})
-            .status()
-            .WithContext("mounting KV v2 at secret/"));
-  }
-  Say("2. Writing " + std::to_string(f.secrets) +
-      " KV v2 secrets through a standby (forwarded to the leader)");
-  t = Clock::now();
-  VK_RETURN_IF_ERROR(
-      WriteSecrets(copts, token_a, a.addrs.back(), w, 0, f.secrets, f.threads));
-  Say("    done (" + Secs(t) + ")");
-
-  VK_ASSIGN_OR_RETURN(auto repo, CreateRepo(ro));
-  repo.reset();
-  Say("3. Backup 1 into a new encrypted repository (" + ro.repo + ")");
-  VK_ASSIGN_OR_RETURN(BackupLine b1, DemoBackup(ro, a, token_a, "first"));
-
-  size_t changed = std::min(f.changed, f.secrets);
-  for (size_t i = 0; i < changed; ++i) {
-    w.expected[i] = "v2-" + run + "-" + std::to_string(i) + "-" +
+// Sets the first `count` expected values to new random ones, tagged with
+// `version` and the demo's `run`.
+void NewValues(Workload& w, const std::string& version, const std::string& run,
+               size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    w.expected[i] = version + "-" + run + "-" + std::to_string(i) + "-" +
                     HexEncode(AsBytes(RandomBytes(16)));
   }
-  Say("4. Changing " + std::to_string(changed) + " secrets, then backup 2");
-  VK_RETURN_IF_ERROR(
-      WriteSecrets(copts, token_a, a.addrs.front(), w, 0, changed, f.threads));
-  VK_ASSIGN_OR_RETURN(BackupLine b2, DemoBackup(ro, a, token_a, "second"));
+}
 
-  Say("5. Destroying cluster A (every node stopped, its data deleted)");
-  VK_RETURN_IF_ERROR(StopDevCluster(minivault, a.dir, log));
+Status MountKv2(const vault::ClientOptions& copts, const std::string& token,
+                const std::string& addr) {
+  vault::Client admin(copts, token);
+  return admin
+      .Write(addr, "sys/mounts/secret",
+             {{"type", "kv"}, {"options", {{"version", "2"}}}})
+      .status()
+      .WithContext("mounting KV v2 at secret/");
+}
 
-  Say("6. Starting cluster B with different unseal keys and root token");
-  t = Clock::now();
-  VK_ASSIGN_OR_RETURN(
-      DemoCluster b,
-      StartDevCluster(minivault, dir + "/cluster-b", f.nodes, kKeyPrefix, log));
-  VK_ASSIGN_OR_RETURN(std::string token_b, ReadToken(b.token_file));
-  Say("    " + Join(b.addrs, ", ") + " (" + Secs(t) + ")");
+// Step 2: mounts KV v2 on A and writes f.secrets new values through a
+// standby.
+Result<Workload> WriteFirstValues(const DemoFlags& f,
+                                  const vault::ClientOptions& copts,
+                                  const Started& a, const std::string& run) {
+  Workload w;
+  w.expected.resize(f.secrets);
+  NewValues(w, "v1", run, f.secrets);
+  VK_RETURN_IF_ERROR(MountKv2(copts, a.token, a.cluster.addrs.front()));
+  Say("2. Writing " + std::to_string(f.secrets) +
+      " KV v2 secrets through a standby (forwarded to the leader)");
+  auto t = Clock::now();
+  VK_RETURN_IF_ERROR(WriteSecrets(copts, a.token, a.cluster.addrs.back(), w, 0,
+                                  f.secrets, f.threads));
+  Say("    done (" + Secs(t) + ")");
+  return w;
+}
 
-  Say("7. Restoring the latest backup into B with --force");
-  t = Clock::now();
-  {
-    VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
-                        OpenRepository(ro, access::LockMode::kShared));
-    repo::Repository* r = opened.repo.get();
-    VK_RETURN_IF_ERROR(r->LoadIndex());
-    VK_ASSIGN_OR_RETURN(backup::SnapshotEntry snap,
-                        backup::FindSnapshot(*r, "latest"));
-    auto target_keys = keystore::NewDirKeyStore(b.key_dir);
-    ops::RestoreOptions o;
-    o.addrs = b.addrs;
-    o.force = true;
-    o.target_keys = target_keys.get();
-    o.target_prefix = kKeyPrefix;
-    o.probe_path = "secret/data/demo/app-0";
-    o.on_step = [](const ops::RestoreStep& s) {
-      char buf[48];
-      std::snprintf(buf, sizeof buf, "    %-16s %6.1f s  ", s.name.c_str(),
-                    s.seconds);
-      Say(buf + s.detail);
-    };
-    vault::Client client({}, token_b);
-    VK_ASSIGN_OR_RETURN(ops::RestorePlan plan,
-                        ops::PlanRestore(client, *r, snap, o));
-    VK_RETURN_IF_ERROR(ops::ExecuteRestore(client, *r, plan, o).status());
-    VK_RETURN_IF_ERROR(opened.Release());
-  }
-  std::string restore_took = Secs(t);
+// Restores the latest snapshot into `b` with --force, migrating the keys
+// into b's key store and printing each step.
+Status RestoreLatest(const RepoOptions& ro, const Started& b) {
+  VK_ASSIGN_OR_RETURN(access::OpenRepo opened,
+                      OpenRepository(ro, access::LockMode::kShared));
+  repo::Repository* r = opened.repo.get();
+  VK_RETURN_IF_ERROR(r->LoadIndex());
+  VK_ASSIGN_OR_RETURN(backup::SnapshotEntry snap,
+                      backup::FindSnapshot(*r, "latest"));
+  auto target_keys = keystore::NewDirKeyStore(b.cluster.key_dir);
+  ops::RestoreOptions o;
+  o.addrs = b.cluster.addrs;
+  o.force = true;
+  o.target_keys = target_keys.get();
+  o.target_prefix = kKeyPrefix;
+  o.probe_path = "secret/data/demo/app-0";
+  o.on_step = [](const ops::RestoreStep& s) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "    %-16s %6.1f s  ", s.name.c_str(),
+                  s.seconds);
+    Say(buf + s.detail);
+  };
+  vault::Client client({}, b.token);
+  VK_ASSIGN_OR_RETURN(ops::RestorePlan plan,
+                      ops::PlanRestore(client, *r, snap, o));
+  VK_RETURN_IF_ERROR(ops::ExecuteRestore(client, *r, plan, o).status());
+  return opened.Release();
+}
 
-  Say("8. Verifying every secret in B with A's escrowed root token");
-  t = Clock::now();
+// Every secret reads back from `b` with the root token escrowed from A,
+// and b's own root token no longer works.
+Status VerifyRestored(const vault::ClientOptions& copts, const Started& b,
+                      const Workload& w, int threads) {
+  const DemoCluster& c = b.cluster;
   VK_ASSIGN_OR_RETURN(std::string migrated_token,
-                      ReadToken(b.key_dir + "/" + kKeyPrefix + "-root-token"));
-  if (migrated_token == token_b) {
+                      ReadToken(c.key_dir + "/" + kKeyPrefix + "-root-token"));
+  if (migrated_token == b.token) {
     return Internal("the key store of B still holds B's own root token");
   }
   VK_RETURN_IF_ERROR(
-      VerifySecrets(copts, migrated_token, b.addrs.front(), w, f.threads));
-  vault::Client old_b({}, token_b);
+      VerifySecrets(copts, migrated_token, c.addrs.front(), w, threads));
+  vault::Client old_b({}, b.token);
   Result<nlohmann::json> refused =
-      old_b.Read(b.addrs.front(), "auth/token/lookup-self");
+      old_b.Read(c.addrs.front(), "auth/token/lookup-self");
   if (refused.ok()) {
     return Internal("B's own root token still works after the restore");
   }
-  Say("    " + std::to_string(f.secrets) + " secrets match (" + Secs(t) +
-      "); B's original root token is refused, as after any forced restore");
-  VK_RETURN_IF_ERROR(StopDevCluster(minivault, b.dir, log));
+  return Status::Ok();
+}
 
+void PrintReport(const BackupLine& b1, const BackupLine& b2, size_t changed,
+                 size_t secrets, const std::string& restore_took,
+                 Clock::time_point start) {
   double ratio =
       b1.added ? static_cast<double>(b2.added) / static_cast<double>(b1.added)
                : 0;
@@ -260,10 +260,62 @@ Status RunDemoIn(const DemoFlags& f, const std::string& minivault,
   Say("\nReport");
   PrintOut(Tabulate(table, {.minwidth = 4, .padding = 3}));
   Say("backup 2 stored " + std::string(pct) + " of backup 1's bytes after " +
-      std::to_string(changed) + " of " + std::to_string(f.secrets) +
+      std::to_string(changed) + " of " + std::to_string(secrets) +
       " secrets changed (a tool that stores the gzip stream, as Stash "
       "does, stores 100 % again); restore + unseal + checks " +
       restore_took + "; whole demo " + Secs(start));
+}
+
+Status RunDemoIn(const DemoFlags& f, const std::string& minivault,
+                 const std::string& dir) {
+  auto start = Clock::now();
+  std::string log = dir + "/demo.log";
+  VK_ASSIGN_OR_RETURN(RepoOptions ro, DemoRepoOptions(dir));
+
+  Say("1. Starting cluster A: " + std::to_string(f.nodes) +
+      " minivault nodes, 5 key shares, threshold 3");
+  VK_ASSIGN_OR_RETURN(Started a,
+                      StartCluster(f, minivault, dir + "/cluster-a", log));
+  Say("    " + Join(a.cluster.addrs, ", ") + " (" + a.took + "); keys in " +
+      a.cluster.key_dir + "/" + kKeyPrefix + "-unseal-key-<i>");
+
+  std::string run = HexEncode(AsBytes(RandomBytes(4)));
+  vault::ClientOptions copts;
+  VK_ASSIGN_OR_RETURN(Workload w, WriteFirstValues(f, copts, a, run));
+
+  VK_RETURN_IF_ERROR(CreateRepo(ro).status());
+  Say("3. Backup 1 into a new encrypted repository (" + ro.repo + ")");
+  VK_ASSIGN_OR_RETURN(BackupLine b1,
+                      DemoBackup(ro, a.cluster, a.token, "first"));
+
+  size_t changed = std::min(f.changed, f.secrets);
+  NewValues(w, "v2", run, changed);
+  Say("4. Changing " + std::to_string(changed) + " secrets, then backup 2");
+  VK_RETURN_IF_ERROR(WriteSecrets(copts, a.token, a.cluster.addrs.front(), w, 0,
+                                  changed, f.threads));
+  VK_ASSIGN_OR_RETURN(BackupLine b2,
+                      DemoBackup(ro, a.cluster, a.token, "second"));
+
+  Say("5. Destroying cluster A (every node stopped, its data deleted)");
+  VK_RETURN_IF_ERROR(StopDevCluster(minivault, a.cluster.dir, log));
+
+  Say("6. Starting cluster B with different unseal keys and root token");
+  VK_ASSIGN_OR_RETURN(Started b,
+                      StartCluster(f, minivault, dir + "/cluster-b", log));
+  Say("    " + Join(b.cluster.addrs, ", ") + " (" + b.took + ")");
+
+  Say("7. Restoring the latest backup into B with --force");
+  auto restore_start = Clock::now();
+  VK_RETURN_IF_ERROR(RestoreLatest(ro, b));
+  std::string restore_took = Secs(restore_start);
+
+  Say("8. Verifying every secret in B with A's escrowed root token");
+  auto t = Clock::now();
+  VK_RETURN_IF_ERROR(VerifyRestored(copts, b, w, f.threads));
+  Say("    " + std::to_string(f.secrets) + " secrets match (" + Secs(t) +
+      "); B's original root token is refused, as after any forced restore");
+  VK_RETURN_IF_ERROR(StopDevCluster(minivault, b.cluster.dir, log));
+  PrintReport(b1, b2, changed, f.secrets, restore_took, start);
   return Status::Ok();
 }
 

@@ -2,68 +2,12 @@
 
 #include <cstdint>
 
+#include "kit/base/utf8.h"
+
 namespace vk::repo {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-constexpr uint32_t kRuneError = 0xfffd;
-
-// Decodes one rune the way Go's utf8.DecodeRuneInString does: overlong
-// forms, surrogates and values above U+10FFFF are invalid. Invalid input
-// yields (U+FFFD, 1). `s` must not be empty.
-uint32_t DecodeRune(std::string_view s, size_t* width) {
-  auto b = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
-  uint8_t c = b(0);
-  *width = 1;
-  if (c < 0x80) return c;
-  size_t n;
-  uint8_t lo = 0x80, hi = 0xbf;
-  uint32_t r;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    r = c & 0x1f;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    r = c & 0x0f;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;  // no surrogates
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    r = c & 0x07;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;  // at most U+10FFFF
-  } else {
-    return kRuneError;
-  }
-  if (s.size() < n) return kRuneError;
-  for (size_t i = 1; i < n; ++i) {
-    uint8_t x = b(i);
-    if (x < (i == 1 ? lo : 0x80) || x > (i == 1 ? hi : 0xbf)) {
-      return kRuneError;
-    }
-    r = (r << 6) | (x & 0x3f);
-  }
-  *width = n;
-  return r;
-}
-
-void AppendRune(uint32_t r, std::string* out) {
-  if (r < 0x80) {
-    out->push_back(static_cast<char>(r));
-  } else if (r < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (r >> 6)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  } else if (r < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (r >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (r >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((r >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (r & 0x3f)));
-  }
-}
 
 // The approximation of unicode.IsPrint described in go_quote.h.
 bool IsPrint(uint32_t r) {
@@ -103,9 +47,10 @@ std::string GoQuote(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
   for (size_t i = 0; i < s.size();) {
-    size_t width;
-    uint32_t r = DecodeRune(s.substr(i), &width);
-    if (r == kRuneError && width == 1) {  // a byte that is not UTF-8
+    utf8::Decoded d = utf8::Decode(s.substr(i));
+    uint32_t r = d.code_point;
+    size_t width = d.width;
+    if (!d.ok()) {  // a byte that is not UTF-8
       out += "\\x";
       AppendHexDigits(static_cast<uint8_t>(s[i]), 2, &out);
     } else if (r == '"' || r == '\\') {
@@ -165,9 +110,9 @@ Result<std::string> GoUnquote(std::string_view s) {
     if (c == '"') return bad("unescaped '\"'");
     if (c == '\n') return bad("unescaped newline");
     if (static_cast<uint8_t>(c) >= 0x80) {
-      size_t width;
-      AppendRune(DecodeRune(s.substr(i), &width), &out);
-      i += width;
+      utf8::Decoded d = utf8::Decode(s.substr(i));
+      utf8::Append(d.code_point, &out);  // U+FFFD for an invalid byte
+      i += d.width;
       continue;
     }
     if (c != '\\') {
@@ -235,10 +180,10 @@ Result<std::string> GoUnquote(std::string_view s) {
     if (e == 'x') {
       out.push_back(static_cast<char>(v));  // a raw byte, as in Go
     } else {
-      if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
+      if (!utf8::IsScalarValue(v)) {
         return bad("escape is not a valid code point");
       }
-      AppendRune(v, &out);
+      utf8::Append(v, &out);
     }
   }
   return out;
@@ -267,16 +212,15 @@ void AppendGoJsonString(std::string_view s, std::string* out) {
       ++i;
       continue;
     }
-    size_t width;
-    uint32_t r = DecodeRune(s.substr(i), &width);
-    if (r == kRuneError && width == 1) {
+    utf8::Decoded d = utf8::Decode(s.substr(i));
+    if (!d.ok()) {
       *out += "\\ufffd";
-    } else if (r == 0x2028 || r == 0x2029) {
-      *out += r == 0x2028 ? "\\u2028" : "\\u2029";
+    } else if (d.code_point == 0x2028 || d.code_point == 0x2029) {
+      *out += d.code_point == 0x2028 ? "\\u2028" : "\\u2029";
     } else {
-      out->append(s.substr(i, width));
+      out->append(s.substr(i, d.width));
     }
-    i += width;
+    i += d.width;
   }
   out->push_back('"');
 }
