@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kit/protowire/protowire.h"
+
 namespace vk::snapshot {
 namespace {
 
@@ -254,48 +256,30 @@ Status RecordScanner::Finish() {
               std::to_string(pos_ - rec_offset_) + " bytes of it present)");
 }
 
-void AppendUvarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-size_t UvarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 static uint64_t MessageSize(size_t k, size_t v) {
   uint64_t m = 0;
-  if (k) m += 1 + UvarintSize(k) + k;
-  if (v) m += 1 + UvarintSize(v) + v;
+  if (k) m += protowire::LengthDelimitedFieldSize(1, k);
+  if (v) m += protowire::LengthDelimitedFieldSize(2, v);
   return m;
 }
 
 uint64_t RecordSize(size_t key_size, size_t value_size) {
   uint64_t m = MessageSize(key_size, value_size);
-  return UvarintSize(m) + m;
+  return protowire::VarintSize(m) + m;
+}
+
+void AppendRecordHeader(std::string* out, std::string_view key,
+                        size_t value_size) {
+  protowire::Writer w(out);
+  w.Varint(MessageSize(key.size(), value_size));
+  w.ImplicitBytesField(1, key);
+  if (value_size != 0) w.BytesFieldHeader(2, value_size);
 }
 
 void AppendRecord(std::string* out, std::string_view key,
                   std::string_view value) {
-  AppendUvarint(out, MessageSize(key.size(), value.size()));
-  if (!key.empty()) {
-    out->push_back(0x0a);
-    AppendUvarint(out, key.size());
-    out->append(key);
-  }
-  if (!value.empty()) {
-    out->push_back(0x12);
-    AppendUvarint(out, value.size());
-    out->append(value);
-  }
+  AppendRecordHeader(out, key, value.size());
+  out->append(value);
 }
 
 }  // namespace vk::snapshot
