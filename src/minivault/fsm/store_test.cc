@@ -147,6 +147,17 @@ TEST(StoreTest, OpenRemovesLeftoverRestoreFile) {
             (std::vector<std::string>{"vault.db", "vault.db-lock"}));
 }
 
+// The same LMDB error mapping as the raft log: a damaged file is
+// kCorruption, not an I/O error.
+TEST(StoreTest, AFileThatIsNotLmdbIsCorruption) {
+  std::string dir = MakeTempDir();
+  std::ofstream(dir + "/vault.db") << std::string(16384, 'x');
+  auto s = Store::Open({.dir = dir});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kCorruption)
+      << s.status().ToString();
+}
+
 // A sink that records the size of every write.
 class PieceSink : public StringSink {
  public:
