@@ -61,23 +61,35 @@ size_t LengthDelimitedFieldSize(uint32_t field, size_t payload_size) {
          payload_size;
 }
 
+VarintDecoder::Step VarintDecoder::Push(uint8_t b, uint64_t* v) {
+  // The tenth byte holds bit 63 only: anything more is a longer varint or a
+  // value that does not fit.
+  if (shift_ == 63 && b > 1) {
+    Reset();
+    return Step::kOverflow;
+  }
+  value_ |= static_cast<uint64_t>(b & 0x7f) << shift_;
+  shift_ += 7;
+  if (b & 0x80) return Step::kMore;
+  *v = value_;
+  Reset();
+  return Step::kDone;
+}
+
 VarintParse ParseVarint(std::string_view in, size_t* pos, uint64_t* v) {
-  uint64_t x = 0;
-  size_t p = *pos;
-  for (int shift = 0; shift < 64; shift += 7) {
-    if (p >= in.size()) return VarintParse::kTruncated;
-    uint8_t b = static_cast<uint8_t>(in[p++]);
-    // The tenth byte holds bit 63 only: anything more is a longer varint
-    // or a value that does not fit.
-    if (shift == 63 && b > 1) return VarintParse::kOverflow;
-    x |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) {
-      *v = x;
-      *pos = p;
-      return VarintParse::kOk;
+  VarintDecoder d;
+  for (size_t p = *pos; p < in.size(); ++p) {
+    switch (d.Push(static_cast<uint8_t>(in[p]), v)) {
+      case VarintDecoder::Step::kMore:
+        continue;
+      case VarintDecoder::Step::kDone:
+        *pos = p + 1;
+        return VarintParse::kOk;
+      case VarintDecoder::Step::kOverflow:
+        return VarintParse::kOverflow;
     }
   }
-  return VarintParse::kOverflow;  // not reached: shift 63 returns above
+  return VarintParse::kTruncated;
 }
 
 // ------------------------------------------------------------------ Writer

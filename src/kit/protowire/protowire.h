@@ -50,6 +50,26 @@ enum class VarintParse { kOk, kTruncated, kOverflow };
 // readers use Reader.
 VarintParse ParseVarint(std::string_view in, size_t* pos, uint64_t* v);
 
+// Decodes a varint one byte at a time, for parsers that see their input in
+// pieces (the state.bin scanner); the same rules as ParseVarint, which uses
+// it. After kDone or kOverflow it starts over with the next byte.
+class VarintDecoder {
+ public:
+  enum class Step { kMore, kDone, kOverflow };
+  // On kDone stores the value in *v.
+  Step Push(uint8_t b, uint64_t* v);
+  // True between the first byte of a varint and its last.
+  bool started() const { return shift_ != 0; }
+  void Reset() {
+    value_ = 0;
+    shift_ = 0;
+  }
+
+ private:
+  uint64_t value_ = 0;
+  int shift_ = 0;
+};
+
 // Appends to a caller-owned string. Field numbers must be in
 // [1, kMaxFieldNumber] (checked: a bad one is a bug, not input).
 class Writer {

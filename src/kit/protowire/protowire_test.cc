@@ -98,6 +98,38 @@ TEST(ProtowireTest, ParseVarintLeavesPositionOnFailure) {
   EXPECT_EQ(pos, 1u);
 }
 
+TEST(ProtowireTest, VarintDecoderByteByByte) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{300}, uint64_t{1} << 63,
+                     std::numeric_limits<uint64_t>::max()}) {
+    std::string s = EncodeVarint(v) + EncodeVarint(7);
+    VarintDecoder d;
+    uint64_t got = 0;
+    size_t i = 0;
+    while (d.Push(static_cast<uint8_t>(s[i++]), &got) ==
+           VarintDecoder::Step::kMore) {
+      EXPECT_TRUE(d.started());
+    }
+    EXPECT_EQ(got, v);
+    EXPECT_EQ(i, VarintSize(v));
+    // It starts over for the next varint.
+    EXPECT_FALSE(d.started());
+    EXPECT_EQ(d.Push(static_cast<uint8_t>(s[i]), &got),
+              VarintDecoder::Step::kDone);
+    EXPECT_EQ(got, 7u);
+  }
+}
+
+TEST(ProtowireTest, VarintDecoderOverflow) {
+  VarintDecoder d;
+  uint64_t got = 99;
+  for (int k = 0; k < 9; ++k) {
+    ASSERT_EQ(d.Push(0xff, &got), VarintDecoder::Step::kMore);
+  }
+  EXPECT_EQ(d.Push(0x02, &got), VarintDecoder::Step::kOverflow);
+  EXPECT_EQ(got, 99u);
+  EXPECT_FALSE(d.started());
+}
+
 TEST(ProtowireTest, FieldsRoundTrip) {
   std::string msg;
   Writer w(&msg);

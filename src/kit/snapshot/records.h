@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "kit/base/byte_stream.h"
+#include "kit/protowire/protowire.h"
 
 namespace vk::snapshot {
 
@@ -71,9 +72,7 @@ class RecordScanner {
   uint64_t pos_ = 0;  // bytes of state.bin consumed
   uint64_t records_ = 0;
 
-  // varint accumulator
-  uint64_t var_ = 0;
-  int var_shift_ = 0;
+  protowire::VarintDecoder var_;  // the varint being read
 
   // current record
   uint64_t rec_offset_ = 0;
