@@ -122,14 +122,14 @@ void Writer::Fixed64Field(uint32_t field, uint64_t v) {
   Fixed64(v);
 }
 
-void Writer::BytesField(uint32_t field, std::string_view bytes) {
-  Tag(field, WireType::kLengthDelimited);
-  LengthPrefixed(bytes);
-}
-
 void Writer::BytesFieldHeader(uint32_t field, size_t size) {
   Tag(field, WireType::kLengthDelimited);
   Varint(size);
+}
+
+void Writer::BytesField(uint32_t field, std::string_view bytes) {
+  BytesFieldHeader(field, bytes.size());
+  out_->append(bytes);
 }
 
 // ------------------------------------------------------------------ Reader

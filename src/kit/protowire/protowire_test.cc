@@ -192,6 +192,11 @@ TEST(ProtowireTest, BytesFieldHeaderAndSize) {
   split += value;
   EXPECT_EQ(whole, split);
   EXPECT_EQ(whole.size(), LengthDelimitedFieldSize(20, value.size()));
+  std::string lp;
+  Writer(&lp).LengthPrefixed("ab");
+  EXPECT_EQ(lp,
+            "\x02"
+            "ab");
 }
 
 TEST(ProtowireTest, SkipsUnknownFieldsOfEveryType) {
