@@ -17,7 +17,6 @@ namespace {
 
 using lmdb::Cursor;
 using lmdb::Dbi;
-using lmdb::LmdbError;
 using lmdb::Txn;
 
 constexpr char kFileName[] = "raft.db";
