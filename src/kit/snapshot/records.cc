@@ -69,15 +69,13 @@ Status RecordScanner::Emit() {
   r.seal_wrap = seal_wrap_;
   ++records_;
   state_ = State::kLen;
-  var_ = 0;
-  var_shift_ = 0;
+  var_.Reset();
   return cb_ ? cb_(r) : Status::Ok();
 }
 
 // Called whenever a field completes: the record may be complete too.
 Status RecordScanner::EndOfFieldOrRecord() {
-  var_ = 0;
-  var_shift_ = 0;
+  var_.Reset();
   if (msg_left_ == 0) return Emit();
   state_ = State::kTag;
   return Status::Ok();
@@ -97,8 +95,7 @@ Status RecordScanner::StartField(uint64_t tag) {
   };
   if (field_ == 1 || field_ == 2) VK_RETURN_IF_ERROR(want(2));
   if (field_ == 3) VK_RETURN_IF_ERROR(want(0));
-  var_ = 0;
-  var_shift_ = 0;
+  var_.Reset();
   switch (wt) {
     case 0:
       state_ = State::kVarintField;
@@ -126,20 +123,14 @@ Status RecordScanner::Feed(ByteSpan data) {
   while (i < n) {
     switch (state_) {
       case State::kLen: {
-        if (var_shift_ == 0) rec_offset_ = pos_;
+        if (!var_.started()) rec_offset_ = pos_;
         uint8_t b = data[i++];
         ++pos_;
-        if (var_shift_ == 63 && b > 1) {
+        auto step = var_.Push(b, &msg_size_);
+        if (step == protowire::VarintDecoder::Step::kOverflow) {
           return Fail("the length prefix overflows 64 bits");
         }
-        var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
-        var_shift_ += 7;
-        if (b & 0x80) {
-          if (var_shift_ > 63)
-            return Fail("the length prefix overflows 64 bits");
-          break;
-        }
-        msg_size_ = var_;
+        if (step == protowire::VarintDecoder::Step::kMore) break;
         uint64_t left = total_ == UINT64_MAX ? UINT64_MAX : total_ - pos_;
         if (msg_size_ > opt_.max_message_size) {
           return Fail("declares a length of " + std::to_string(msg_size_) +
@@ -166,17 +157,16 @@ Status RecordScanner::Feed(ByteSpan data) {
         uint8_t b = data[i++];
         ++pos_;
         --msg_left_;
-        if (var_shift_ == 63 && b > 1)
+        uint64_t v = 0;
+        auto step = var_.Push(b, &v);
+        if (step == protowire::VarintDecoder::Step::kOverflow) {
           return Fail("a varint overflows 64 bits");
-        var_ |= static_cast<uint64_t>(b & 0x7f) << var_shift_;
-        var_shift_ += 7;
-        if (b & 0x80) {
-          if (var_shift_ > 63) return Fail("a varint overflows 64 bits");
+        }
+        if (step == protowire::VarintDecoder::Step::kMore) {
           if (msg_left_ == 0)
             return Fail("a field is cut off at the record end");
           break;
         }
-        uint64_t v = var_;
         if (state_ == State::kTag) {
           if (v > UINT32_MAX) return Fail("invalid protobuf tag");
           VK_RETURN_IF_ERROR(StartField(v));
@@ -249,53 +239,35 @@ Status RecordScanner::Feed(ByteSpan data) {
 }
 
 Status RecordScanner::Finish() {
-  if (state_ == State::kLen && var_shift_ == 0) return Status::Ok();
+  if (state_ == State::kLen && !var_.started()) return Status::Ok();
   return Fail("state.bin ends inside this record (" +
               std::to_string(pos_ - rec_offset_) + " bytes of it present)");
 }
 
-void AppendUvarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-size_t UvarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 static uint64_t MessageSize(size_t k, size_t v) {
   uint64_t m = 0;
-  if (k) m += 1 + UvarintSize(k) + k;
-  if (v) m += 1 + UvarintSize(v) + v;
+  if (k) m += protowire::LengthDelimitedFieldSize(1, k);
+  if (v) m += protowire::LengthDelimitedFieldSize(2, v);
   return m;
 }
 
 uint64_t RecordSize(size_t key_size, size_t value_size) {
   uint64_t m = MessageSize(key_size, value_size);
-  return UvarintSize(m) + m;
+  return protowire::VarintSize(m) + m;
+}
+
+void AppendRecordHeader(std::string* out, std::string_view key,
+                        size_t value_size) {
+  protowire::Writer w(out);
+  w.Varint(MessageSize(key.size(), value_size));
+  w.ImplicitBytesField(1, key);
+  if (value_size != 0) w.BytesFieldHeader(2, value_size);
 }
 
 void AppendRecord(std::string* out, std::string_view key,
                   std::string_view value) {
-  AppendUvarint(out, MessageSize(key.size(), value.size()));
-  if (!key.empty()) {
-    out->push_back(0x0a);
-    AppendUvarint(out, key.size());
-    out->append(key);
-  }
-  if (!value.empty()) {
-    out->push_back(0x12);
-    AppendUvarint(out, value.size());
-    out->append(value);
-  }
+  AppendRecordHeader(out, key, value.size());
+  out->append(value);
 }
 
 }  // namespace vk::snapshot

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "kit/base/byte_stream.h"
+#include "kit/protowire/protowire.h"
 
 namespace vk::snapshot {
 
@@ -71,9 +72,7 @@ class RecordScanner {
   uint64_t pos_ = 0;  // bytes of state.bin consumed
   uint64_t records_ = 0;
 
-  // varint accumulator
-  uint64_t var_ = 0;
-  int var_shift_ = 0;
+  protowire::VarintDecoder var_;  // the varint being read
 
   // current record
   uint64_t rec_offset_ = 0;
@@ -91,11 +90,13 @@ class RecordScanner {
 // Go's proto.Marshal does (fields in order, empty value omitted).
 void AppendRecord(std::string* out, std::string_view key,
                   std::string_view value);
+// The record without its value bytes, so a large value can be written
+// straight from where it lies; followed by the `value_size` value bytes it
+// is exactly AppendRecord's output.
+void AppendRecordHeader(std::string* out, std::string_view key,
+                        size_t value_size);
 // Size AppendRecord would add, without building it.
 uint64_t RecordSize(size_t key_size, size_t value_size);
-
-void AppendUvarint(std::string* out, uint64_t v);
-size_t UvarintSize(uint64_t v);
 
 }  // namespace vk::snapshot
 

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "kit/protowire/protowire.h"
+
 namespace vk::snapshot {
 namespace {
 
@@ -73,7 +75,7 @@ TEST(RecordsTest, RejectsLengthsItCannotBound) {
   EXPECT_NE(st.message().find("overflows 64 bits"), std::string::npos);
   // Over Vault's MaxInt32.
   std::string big;
-  AppendUvarint(&big, uint64_t{1} << 31);
+  protowire::AppendVarint(&big, uint64_t{1} << 31);
   RecordScanner sc(UINT64_MAX, {}, nullptr);
   st = sc.Feed(AsBytes(big));
   EXPECT_NE(st.message().find("more than Vault's limit"), std::string::npos);
@@ -134,7 +136,7 @@ TEST(RecordsTest, UnknownFieldsAreSkipped) {
   std::string msg = std::string("\x0a\x01k", 3) + "\x49" + std::string(8, 'x') +
                     std::string("\x18\x01", 2);
   std::string state;
-  AppendUvarint(&state, msg.size());
+  protowire::AppendVarint(&state, msg.size());
   state += msg;
   bool wrapped = false;
   RecordScanner sc(state.size(), {}, [&](const StateRecord& r) {

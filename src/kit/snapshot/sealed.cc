@@ -1,99 +1,58 @@
 #include "kit/snapshot/sealed.h"
 
 #include "kit/crypto/aead.h"
-#include "kit/snapshot/records.h"
+#include "kit/protowire/protowire.h"
 
 namespace vk::snapshot {
 namespace {
 
-// Minimal protobuf reader over a bounded buffer.
-class PbReader {
- public:
-  explicit PbReader(std::string_view b) : b_(b) {}
-  bool done() const { return pos_ == b_.size(); }
-  bool Varint(uint64_t* v) {
-    *v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= b_.size()) return false;
-      uint8_t c = static_cast<uint8_t>(b_[pos_++]);
-      *v |= static_cast<uint64_t>(c & 0x7f) << shift;
-      if (!(c & 0x80)) return true;
-    }
-    return false;
-  }
-  bool Bytes(std::string_view* out) {
-    uint64_t n;
-    if (!Varint(&n) || n > b_.size() - pos_) return false;
-    *out = b_.substr(pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool Skip(uint64_t wt) {
-    uint64_t v;
-    std::string_view s;
-    switch (wt) {
-      case 0:
-        return Varint(&v);
-      case 1:
-        return Advance(8);
-      case 2:
-        return Bytes(&s);
-      case 5:
-        return Advance(4);
-      default:
-        return false;
-    }
-  }
+using protowire::Field;
+using protowire::Reader;
 
- private:
-  bool Advance(size_t n) {
-    if (n > b_.size() - pos_) return false;
-    pos_ += n;
-    return true;
+// BlobInfo{1: ciphertext, 2: iv, 3: hmac, 4: wrapped, 5: KeyInfo{3: key_id}}.
+Status ParseKeyInfo(std::string_view bytes, BlobInfo* out) {
+  Reader k(bytes, "BlobInfo.key_info");
+  while (!k.done()) {
+    VK_ASSIGN_OR_RETURN(Field f, k.Next());
+    if (f.number == 3) {
+      VK_ASSIGN_OR_RETURN(std::string_view id, k.BytesOf(f));
+      out->key_id = id;
+    } else {
+      VK_RETURN_IF_ERROR(k.Skip(f.type));
+    }
   }
-  std::string_view b_;
-  size_t pos_ = 0;
-};
+  return Status::Ok();
+}
+
+Status ParseBlobInfoFields(std::string_view bytes, BlobInfo* out) {
+  Reader r(bytes, "BlobInfo");
+  while (!r.done()) {
+    VK_ASSIGN_OR_RETURN(Field f, r.Next());
+    if (f.number >= 1 && f.number <= 3) {
+      VK_ASSIGN_OR_RETURN(std::string_view s, r.BytesOf(f));
+      (f.number == 1   ? out->ciphertext
+       : f.number == 2 ? out->iv
+                       : out->hmac) = s;
+    } else if (f.number == 4) {
+      VK_ASSIGN_OR_RETURN(uint64_t v, r.VarintOf(f));
+      out->wrapped = v != 0;
+    } else if (f.number == 5) {
+      VK_ASSIGN_OR_RETURN(std::string_view s, r.BytesOf(f));
+      out->has_key_info = true;
+      VK_RETURN_IF_ERROR(ParseKeyInfo(s, out));
+    } else {
+      VK_RETURN_IF_ERROR(r.Skip(f.type));
+    }
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
 Result<BlobInfo> ParseBlobInfo(std::string_view bytes) {
   BlobInfo out;
-  PbReader r(bytes);
-  auto bad = [] {
+  if (!ParseBlobInfoFields(bytes, &out).ok()) {
     return Corruption("SHA256SUMS.sealed is not a valid BlobInfo protobuf");
-  };
-  while (!r.done()) {
-    uint64_t tag;
-    if (!r.Varint(&tag)) return bad();
-    uint64_t field = tag >> 3, wt = tag & 7;
-    if (field == 0) return bad();
-    std::string_view s;
-    if (field >= 1 && field <= 3) {
-      if (wt != 2 || !r.Bytes(&s)) return bad();
-      (field == 1 ? out.ciphertext : field == 2 ? out.iv : out.hmac) = s;
-    } else if (field == 4) {
-      uint64_t v;
-      if (wt != 0 || !r.Varint(&v)) return bad();
-      out.wrapped = v != 0;
-    } else if (field == 5) {
-      if (wt != 2 || !r.Bytes(&s)) return bad();
-      out.has_key_info = true;
-      PbReader k(s);
-      while (!k.done()) {
-        uint64_t kt;
-        if (!k.Varint(&kt)) return bad();
-        std::string_view ks;
-        if ((kt >> 3) == 3 && (kt & 7) == 2) {
-          if (!k.Bytes(&ks)) return bad();
-          out.key_id = ks;
-        } else if ((kt >> 3) == 0 || !k.Skip(kt & 7)) {
-          return bad();
-        }
-      }
-    } else if (!r.Skip(wt)) {
-      return bad();
-    }
   }
   if (out.ciphertext.empty()) {
     return Corruption("SHA256SUMS.sealed holds no ciphertext");
@@ -103,26 +62,16 @@ Result<BlobInfo> ParseBlobInfo(std::string_view bytes) {
 
 std::string EncodeBlobInfo(const BlobInfo& blob) {
   std::string out;
-  auto bytes_field = [&](int field, const std::string& v) {
-    if (v.empty()) return;
-    out.push_back(static_cast<char>(field << 3 | 2));
-    AppendUvarint(&out, v.size());
-    out += v;
-  };
-  bytes_field(1, blob.ciphertext);
-  bytes_field(2, blob.iv);
-  bytes_field(3, blob.hmac);
-  if (blob.wrapped) out += std::string("\x20\x01", 2);
+  protowire::Writer w(&out);
+  w.ImplicitBytesField(1, blob.ciphertext);
+  w.ImplicitBytesField(2, blob.iv);
+  w.ImplicitBytesField(3, blob.hmac);
+  w.ImplicitVarintField(4, blob.wrapped ? 1 : 0);
   if (blob.has_key_info) {
     std::string ki;
-    if (!blob.key_id.empty()) {
-      ki.push_back(0x1a);
-      AppendUvarint(&ki, blob.key_id.size());
-      ki += blob.key_id;
-    }
-    out.push_back(0x2a);
-    AppendUvarint(&out, ki.size());
-    out += ki;
+    protowire::Writer(&ki).ImplicitBytesField(3, blob.key_id);
+    // Present even when empty: has_key_info is its presence.
+    w.BytesField(5, ki);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 #include "minivault/fsm/command.h"
 
-#include "kit/snapshot/records.h"
+#include "kit/protowire/protowire.h"
 
 namespace vk::fsm {
 namespace {
@@ -21,16 +21,14 @@ class Reader {
   }
 
   Status Uvarint(uint64_t* v) {
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t b = 0;
-      VK_RETURN_IF_ERROR(Byte(&b));
-      if (shift == 63 && b > 1) break;
-      x |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) {
-        *v = x;
+    switch (protowire::ParseVarint(in_, &pos_, v)) {
+      case protowire::VarintParse::kOk:
         return Status::Ok();
-      }
+      case protowire::VarintParse::kTruncated:
+        pos_ = in_.size();  // where the input ran out
+        return Truncated();
+      case protowire::VarintParse::kOverflow:
+        break;
     }
     return Corruption("command: a varint at offset " + std::to_string(pos_) +
                       " overflows 64 bits");
@@ -62,13 +60,13 @@ class Reader {
 std::string EncodeCommand(const Command& cmd) {
   std::string out;
   out.push_back(static_cast<char>(kVersion));
-  snapshot::AppendUvarint(&out, cmd.ops.size());
+  protowire::AppendVarint(&out, cmd.ops.size());
   for (const Op& op : cmd.ops) {
     out.push_back(static_cast<char>(op.kind));
-    snapshot::AppendUvarint(&out, op.key.size());
+    protowire::AppendVarint(&out, op.key.size());
     out.append(op.key);
     if (op.kind == Op::Kind::kPut) {
-      snapshot::AppendUvarint(&out, op.value.size());
+      protowire::AppendVarint(&out, op.value.size());
       out.append(op.value);
     }
   }

@@ -35,8 +35,7 @@
 #include "kit/snapshot/meta.h"
 #include "minivault/fsm/command.h"
 #include "minivault/fsm/state_codec.h"
-
-struct MDB_env;
+#include "minivault/fsm/store_db.h"
 
 namespace vk::fsm {
 
@@ -161,12 +160,10 @@ class Store {
   const std::string restore_path_;
   size_t max_key_size_ = 0;  // set once by Open()
 
-  // Guards env_ and the database handles; CommitRestore takes it
-  // exclusively to swap the file.
+  // Guards db_ (the environment and its database handles); CommitRestore takes
+  // it exclusively to swap the file.
   mutable std::shared_mutex env_mu_;
-  MDB_env* env_ = nullptr;
-  unsigned int data_dbi_ = 0;
-  unsigned int config_dbi_ = 0;
+  StateDb db_;
 
   std::mutex write_mu_;  // one writer at a time
 

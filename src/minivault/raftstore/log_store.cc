@@ -1,124 +1,49 @@
 #include "minivault/raftstore/log_store.h"
 
 #include <fcntl.h>
-#include <lmdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <string_view>
-#include <type_traits>
 
 #include "kit/env/file.h"
+#include "minivault/lmdb/lmdb.h"
 #include "minivault/raftstore/records.h"
 
 namespace vk::raftstore {
 namespace {
 
-static_assert(std::is_same_v<MDB_dbi, unsigned int>);
+using lmdb::Cursor;
+using lmdb::Dbi;
+using lmdb::Txn;
 
 constexpr char kFileName[] = "raft.db";
 constexpr std::string_view kHardStateKey = "hard_state";
 constexpr std::string_view kBaseKey = "base";
+constexpr std::string_view kTxnName = "raft log";
 
-MDB_val Val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
-std::string_view View(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
+Status Put(Txn& txn, Dbi dbi, std::string_view key, std::string_view value) {
+  return txn.Put(dbi, key, value, 0, "write raft log " + std::string(key));
 }
 
-Status LmdbStatus(const std::string& what, int rc) {
-  if (rc > 0) return ErrnoStatus(what, rc);
-  std::string msg = what + ": " + mdb_strerror(rc);
-  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
-      rc == MDB_INCOMPATIBLE) {
-    return Corruption(msg);
-  }
-  return IOError(msg);
-}
-
-// A transaction that aborts unless committed.
-struct Txn {
-  MDB_txn* txn = nullptr;
-  Txn() = default;
-  Txn(const Txn&) = delete;
-  Txn& operator=(const Txn&) = delete;
-  ~Txn() {
-    if (txn != nullptr) mdb_txn_abort(txn);
-  }
-  Status Begin(MDB_env* env, unsigned flags) {
-    int rc = mdb_txn_begin(env, nullptr, flags, &txn);
-    if (rc == 0) return Status::Ok();
-    txn = nullptr;
-    return LmdbStatus("begin raft log transaction", rc);
-  }
-  Status Commit(const std::string& what) {
-    int rc = mdb_txn_commit(txn);
-    txn = nullptr;
-    return rc == 0 ? Status::Ok() : LmdbStatus("commit " + what, rc);
-  }
-};
-
-struct Cursor {
-  MDB_cursor* c = nullptr;
-  Cursor() = default;
-  Cursor(const Cursor&) = delete;
-  Cursor& operator=(const Cursor&) = delete;
-  ~Cursor() {
-    if (c != nullptr) mdb_cursor_close(c);
-  }
-  Status Open(MDB_txn* txn, MDB_dbi dbi) {
-    int rc = mdb_cursor_open(txn, dbi, &c);
-    if (rc == 0) return Status::Ok();
-    c = nullptr;
-    return LmdbStatus("open raft log cursor", rc);
-  }
-  // False when there is no such item.
-  Result<bool> Get(MDB_val* k, MDB_val* v, MDB_cursor_op op) {
-    int rc = mdb_cursor_get(c, k, v, op);
-    if (rc == MDB_NOTFOUND) return false;
-    if (rc != 0) return LmdbStatus("read raft log", rc);
-    return true;
-  }
-};
-
-// ------------------------------------------------------------ accessors
-
-Result<std::optional<std::string_view>> Get(MDB_txn* txn, MDB_dbi dbi,
-                                            std::string_view key) {
-  MDB_val k = Val(key), v;
-  int rc = mdb_get(txn, dbi, &k, &v);
-  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
-  if (rc != 0) return LmdbStatus("read raft log", rc);
-  return std::optional<std::string_view>(View(v));
-}
-
-Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key,
-           std::string_view value) {
-  MDB_val k = Val(key), v = Val(value);
-  int rc = mdb_put(txn, dbi, &k, &v, 0);
-  return rc == 0 ? Status::Ok()
-                 : LmdbStatus("write raft log " + std::string(key), rc);
-}
-
-Result<LogBase> ReadBase(MDB_txn* txn, MDB_dbi meta) {
-  VK_ASSIGN_OR_RETURN(auto v, Get(txn, meta, kBaseKey));
+Result<LogBase> ReadBase(const Txn& txn, Dbi meta) {
+  VK_ASSIGN_OR_RETURN(auto v, txn.Get(meta, kBaseKey));
   if (!v) return LogBase{};
   return DecodeBase(*v);
 }
 
-Result<raft::HardState> ReadHardState(MDB_txn* txn, MDB_dbi meta) {
-  VK_ASSIGN_OR_RETURN(auto v, Get(txn, meta, kHardStateKey));
+Result<raft::HardState> ReadHardState(const Txn& txn, Dbi meta) {
+  VK_ASSIGN_OR_RETURN(auto v, txn.Get(meta, kHardStateKey));
   if (!v) return raft::HardState{};
   return DecodeHardState(*v);
 }
 
 // The term of the stored entry at `index`, which must exist.
-Result<uint64_t> TermAt(MDB_txn* txn, MDB_dbi entries, uint64_t index) {
+Result<uint64_t> TermAt(const Txn& txn, Dbi entries, uint64_t index) {
   EntryKey key = MakeEntryKey(index);
-  VK_ASSIGN_OR_RETURN(auto v, Get(txn, entries, KeyView(key)));
+  VK_ASSIGN_OR_RETURN(auto v, txn.Get(entries, KeyView(key)));
   if (!v) {
     return Corruption("raft log entry " + std::to_string(index) +
                       " is missing");
@@ -130,19 +55,14 @@ Result<uint64_t> TermAt(MDB_txn* txn, MDB_dbi entries, uint64_t index) {
 // Deletes every entry with an index >= `from` (to_end) or <= `from`.
 // Each step re-seeks rather than rely on where LMDB leaves a cursor after a
 // deletion.
-Status DeleteEntries(MDB_txn* txn, MDB_dbi entries, uint64_t from,
-                     bool to_end) {
-  Cursor cur;
-  VK_RETURN_IF_ERROR(cur.Open(txn, entries));
+Status DeleteEntries(const Txn& txn, Dbi entries, uint64_t from, bool to_end) {
+  VK_ASSIGN_OR_RETURN(Cursor cur, Cursor::Open(txn, entries));
   for (;;) {
-    MDB_val k, v;
-    VK_ASSIGN_OR_RETURN(bool found,
-                        cur.Get(&k, &v, to_end ? MDB_LAST : MDB_FIRST));
+    VK_ASSIGN_OR_RETURN(bool found, to_end ? cur.Last() : cur.First());
     if (!found) return Status::Ok();
-    VK_ASSIGN_OR_RETURN(uint64_t index, DecodeEntryKey(View(k)));
+    VK_ASSIGN_OR_RETURN(uint64_t index, DecodeEntryKey(cur.key()));
     if (to_end ? index < from : index > from) return Status::Ok();
-    int rc = mdb_cursor_del(cur.c, 0);
-    if (rc != 0) return LmdbStatus("delete raft log entry", rc);
+    VK_RETURN_IF_ERROR(cur.Del("delete raft log entry"));
   }
 }
 
@@ -188,7 +108,7 @@ Status CheckBatch(const std::vector<raft::Entry>& entries, const LogBase& base,
 // ----------------------------------------------------------------- store
 
 LogStore::~LogStore() {
-  if (env_ != nullptr) mdb_env_close(env_);
+  env_.Close();  // before the flock goes (see OpenEnv)
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -222,68 +142,51 @@ Status LogStore::OpenEnv(size_t map_size) {
     }
     return ErrnoStatus("lock " + path_, errno);
   }
-  int rc = mdb_env_create(&env_);
-  if (rc != 0) {
-    env_ = nullptr;
-    return LmdbStatus("create LMDB environment", rc);
-  }
-  // After a failed mdb_env_open the destructor still closes env_, as LMDB
-  // requires.
-  if ((rc = mdb_env_set_maxdbs(env_, 2)) != 0 ||
-      (rc = mdb_env_set_mapsize(env_, map_size)) != 0 ||
-      (rc = mdb_env_open(env_, path_.c_str(), MDB_NOSUBDIR | MDB_NOTLS,
-                         0600)) != 0) {
-    return LmdbStatus("open " + path_, rc);
-  }
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, 0));
-  if ((rc = mdb_dbi_open(txn.txn, "entries", MDB_CREATE, &entries_dbi_)) != 0 ||
-      (rc = mdb_dbi_open(txn.txn, "meta", MDB_CREATE, &meta_dbi_)) != 0) {
-    return LmdbStatus("open databases in " + path_, rc);
-  }
+  VK_ASSIGN_OR_RETURN(env_,
+                      lmdb::Env::Open(path_, {.map_size = map_size,
+                                              .max_dbs = 2,
+                                              .flags = MDB_NOSUBDIR | MDB_NOTLS,
+                                              .mode = 0600}));
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, 0, kTxnName));
+  VK_ASSIGN_OR_RETURN(entries_dbi_, txn.OpenDbi("entries", MDB_CREATE));
+  VK_ASSIGN_OR_RETURN(meta_dbi_, txn.OpenDbi("meta", MDB_CREATE));
   return txn.Commit("database setup of " + path_);
 }
 
 Status LogStore::ReadBounds() {
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, MDB_RDONLY));
-  VK_ASSIGN_OR_RETURN(base_, ReadBase(txn.txn, meta_dbi_));
-  VK_RETURN_IF_ERROR(ReadHardState(txn.txn, meta_dbi_).status());
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, MDB_RDONLY, kTxnName));
+  VK_ASSIGN_OR_RETURN(base_, ReadBase(txn, meta_dbi_));
+  VK_RETURN_IF_ERROR(ReadHardState(txn, meta_dbi_).status());
   last_index_ = base_.index;
-  Cursor cur;
-  VK_RETURN_IF_ERROR(cur.Open(txn.txn, entries_dbi_));
-  MDB_val k, v;
-  VK_ASSIGN_OR_RETURN(bool any, cur.Get(&k, &v, MDB_FIRST));
+  VK_ASSIGN_OR_RETURN(Cursor cur, Cursor::Open(txn, entries_dbi_));
+  VK_ASSIGN_OR_RETURN(bool any, cur.First());
   if (!any) return Status::Ok();
-  VK_ASSIGN_OR_RETURN(EntryView first, DecodeEntryRecord(View(k), View(v)));
+  VK_ASSIGN_OR_RETURN(EntryView first,
+                      DecodeEntryRecord(cur.key(), cur.value()));
   if (first.index != base_.index + 1) {
     return Corruption("raft log starts at entry " +
                       std::to_string(first.index) + " but its base is " +
                       std::to_string(base_.index));
   }
-  VK_RETURN_IF_ERROR(cur.Get(&k, &v, MDB_LAST).status());
-  VK_ASSIGN_OR_RETURN(EntryView last, DecodeEntryRecord(View(k), View(v)));
+  VK_RETURN_IF_ERROR(cur.Last().status());
+  VK_ASSIGN_OR_RETURN(EntryView last,
+                      DecodeEntryRecord(cur.key(), cur.value()));
   last_index_ = last.index;
   return Status::Ok();
 }
 
 Result<LogStore::State> LogStore::Load() const {
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, MDB_RDONLY));
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, MDB_RDONLY, kTxnName));
   State s;
-  VK_ASSIGN_OR_RETURN(s.base, ReadBase(txn.txn, meta_dbi_));
-  VK_ASSIGN_OR_RETURN(s.hard_state, ReadHardState(txn.txn, meta_dbi_));
-  MDB_stat stat;
-  int rc = mdb_stat(txn.txn, entries_dbi_, &stat);
-  if (rc != 0) return LmdbStatus("stat " + path_, rc);
-  s.entries.reserve(stat.ms_entries);
-  Cursor cur;
-  VK_RETURN_IF_ERROR(cur.Open(txn.txn, entries_dbi_));
-  MDB_val k, v;
-  VK_ASSIGN_OR_RETURN(bool more, cur.Get(&k, &v, MDB_FIRST));
+  VK_ASSIGN_OR_RETURN(s.base, ReadBase(txn, meta_dbi_));
+  VK_ASSIGN_OR_RETURN(s.hard_state, ReadHardState(txn, meta_dbi_));
+  VK_ASSIGN_OR_RETURN(size_t count, txn.Count(entries_dbi_, "stat " + path_));
+  s.entries.reserve(count);
+  VK_ASSIGN_OR_RETURN(Cursor cur, Cursor::Open(txn, entries_dbi_));
+  VK_ASSIGN_OR_RETURN(bool more, cur.First());
   uint64_t prev_index = s.base.index, prev_term = s.base.term;
   while (more) {
-    VK_ASSIGN_OR_RETURN(EntryView e, DecodeEntryRecord(View(k), View(v)));
+    VK_ASSIGN_OR_RETURN(EntryView e, DecodeEntryRecord(cur.key(), cur.value()));
     if (e.index != prev_index + 1) {
       return Corruption(
           "raft log entry " + std::to_string(e.index) + " follows " +
@@ -302,7 +205,7 @@ Result<LogStore::State> LogStore::Load() const {
                                     .data = std::string(e.data)});
     prev_index = e.index;
     prev_term = e.term;
-    VK_ASSIGN_OR_RETURN(more, cur.Get(&k, &v, MDB_NEXT));
+    VK_ASSIGN_OR_RETURN(more, cur.Next());
   }
   return s;
 }
@@ -325,13 +228,12 @@ Status LogStore::Save(const std::optional<raft::HardState>& hs,
   VK_RETURN_IF_ERROR(CheckWritable());
   if (!hs && entries.empty()) return Status::Ok();
   VK_RETURN_IF_ERROR(CheckBatch(entries, base_, last_index_));
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, 0));
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, 0, kTxnName));
   if (!entries.empty()) {
     uint64_t first = entries.front().index;
     uint64_t prev_term = base_.term;
     if (first - 1 > base_.index) {
-      VK_ASSIGN_OR_RETURN(prev_term, TermAt(txn.txn, entries_dbi_, first - 1));
+      VK_ASSIGN_OR_RETURN(prev_term, TermAt(txn, entries_dbi_, first - 1));
     }
     if (entries.front().term < prev_term) {
       return InvalidArgument(
@@ -340,25 +242,23 @@ Status LogStore::Save(const std::optional<raft::HardState>& hs,
           std::to_string(prev_term) + " of the entry before it");
     }
     if (first <= last_index_) {
-      VK_RETURN_IF_ERROR(DeleteEntries(txn.txn, entries_dbi_, first, true));
+      VK_RETURN_IF_ERROR(DeleteEntries(txn, entries_dbi_, first, true));
     }
     // Every key is now above all stored ones: MDB_APPEND skips the search,
     // and MDB_RESERVE lets the record be encoded straight into the map.
     for (const raft::Entry& e : entries) {
       EntryKey key = MakeEntryKey(e.index);
-      MDB_val k = Val(KeyView(key));
-      MDB_val v{EntryRecordSize(e), nullptr};
-      int rc = mdb_put(txn.txn, entries_dbi_, &k, &v, MDB_APPEND | MDB_RESERVE);
-      if (rc != 0) {
-        return LmdbStatus("write raft log entry " + std::to_string(e.index),
-                          rc);
-      }
-      EncodeEntryRecord(e, static_cast<char*>(v.mv_data));
+      VK_ASSIGN_OR_RETURN(
+          char* room,
+          txn.Reserve(entries_dbi_, KeyView(key), EntryRecordSize(e),
+                      MDB_APPEND,
+                      "write raft log entry " + std::to_string(e.index)));
+      EncodeEntryRecord(e, room);
     }
   }
   if (hs) {
     VK_RETURN_IF_ERROR(
-        Put(txn.txn, meta_dbi_, kHardStateKey, EncodeHardState(*hs)));
+        Put(txn, meta_dbi_, kHardStateKey, EncodeHardState(*hs)));
   }
   VK_RETURN_IF_ERROR(LatchCommit(txn.Commit("raft log save to " + path_)));
   if (!entries.empty()) last_index_ = entries.back().index;
@@ -374,11 +274,10 @@ Status LogStore::Compact(const LogBase& base) {
                            std::to_string(last_index_));
   }
   if (base == base_) return Status::Ok();
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, 0));
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, 0, kTxnName));
   uint64_t term = base_.term;
   if (base.index > base_.index) {
-    VK_ASSIGN_OR_RETURN(term, TermAt(txn.txn, entries_dbi_, base.index));
+    VK_ASSIGN_OR_RETURN(term, TermAt(txn, entries_dbi_, base.index));
   }
   if (term != base.term) {
     return InvalidArgument("cannot compact the raft log to index " +
@@ -386,8 +285,8 @@ Status LogStore::Compact(const LogBase& base) {
                            std::to_string(base.term) + ": its term is " +
                            std::to_string(term));
   }
-  VK_RETURN_IF_ERROR(DeleteEntries(txn.txn, entries_dbi_, base.index, false));
-  VK_RETURN_IF_ERROR(Put(txn.txn, meta_dbi_, kBaseKey, EncodeBase(base)));
+  VK_RETURN_IF_ERROR(DeleteEntries(txn, entries_dbi_, base.index, false));
+  VK_RETURN_IF_ERROR(Put(txn, meta_dbi_, kBaseKey, EncodeBase(base)));
   VK_RETURN_IF_ERROR(
       LatchCommit(txn.Commit("raft log compaction of " + path_)));
   base_ = base;
@@ -403,14 +302,12 @@ Status LogStore::Reset(const LogBase& base,
         "or both set, not index " +
         std::to_string(base.index) + " with term " + std::to_string(base.term));
   }
-  Txn txn;
-  VK_RETURN_IF_ERROR(txn.Begin(env_, 0));
-  int rc = mdb_drop(txn.txn, entries_dbi_, 0);
-  if (rc != 0) return LmdbStatus("clear raft log " + path_, rc);
-  VK_RETURN_IF_ERROR(Put(txn.txn, meta_dbi_, kBaseKey, EncodeBase(base)));
+  VK_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, 0, kTxnName));
+  VK_RETURN_IF_ERROR(txn.Clear(entries_dbi_, "clear raft log " + path_));
+  VK_RETURN_IF_ERROR(Put(txn, meta_dbi_, kBaseKey, EncodeBase(base)));
   if (hs) {
     VK_RETURN_IF_ERROR(
-        Put(txn.txn, meta_dbi_, kHardStateKey, EncodeHardState(*hs)));
+        Put(txn, meta_dbi_, kHardStateKey, EncodeHardState(*hs)));
   }
   VK_RETURN_IF_ERROR(LatchCommit(txn.Commit("raft log reset of " + path_)));
   base_ = base;

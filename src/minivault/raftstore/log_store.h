@@ -39,10 +39,9 @@
 
 #include "kit/base/result.h"
 #include "kit/base/status.h"
+#include "minivault/lmdb/lmdb.h"
 #include "minivault/raft/types.h"
 #include "minivault/raftstore/records.h"
-
-struct MDB_env;
 
 namespace vk::raftstore {
 
@@ -115,9 +114,9 @@ class LogStore {
 
   std::string path_;
   int lock_fd_ = -1;  // raft.db, flock()ed while the store is open
-  MDB_env* env_ = nullptr;
-  unsigned int entries_dbi_ = 0;  // MDB_dbi
-  unsigned int meta_dbi_ = 0;
+  lmdb::Env env_;
+  lmdb::Dbi entries_dbi_;
+  lmdb::Dbi meta_dbi_;
   LogBase base_;
   uint64_t last_index_ = 0;
   Status failed_;
