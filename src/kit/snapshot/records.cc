@@ -2,47 +2,9 @@
 
 #include <algorithm>
 
+#include "kit/base/utf8.h"
+
 namespace vk::snapshot {
-namespace {
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = cp << 6 | (cc & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-        (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    i += n + 1;
-  }
-  return true;
-}
-
-}  // namespace
 
 RecordScanner::RecordScanner(uint64_t total_size, Options options,
                              Callback callback)
@@ -226,7 +188,7 @@ Status RecordScanner::Feed(ByteSpan data) {
         field_left_ -= take;
         msg_left_ -= take;
         if (field_left_ == 0) {
-          if (state_ == State::kKey && !ValidUtf8(key_)) {
+          if (state_ == State::kKey && !utf8::IsValid(key_)) {
             return Fail("key is not valid UTF-8");
           }
           VK_RETURN_IF_ERROR(EndOfFieldOrRecord());
