@@ -11,9 +11,9 @@
 #include <map>
 #include <thread>
 
-#include "kit/env/test_dir.h"
 #include "kit/snapshot/meta.h"
 #include "kit/snapshot/records.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::fsm {
 namespace {
