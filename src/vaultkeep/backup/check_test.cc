@@ -31,10 +31,8 @@ class CheckTest : public ::testing::Test {
                     storage::Storage* storage = nullptr) {
     // Not testing::OpenRepo: check loads the index files itself, and a
     // damaged one must not stop it.
-    auto repo =
-        repo::Repository::Open(std::make_unique<testing::ForwardingStorage>(
-                                   storage ? *storage : *mem_),
-                               testing::kTestPassword);
+    auto repo = repo::Repository::Open(
+        testing::Borrow(storage ? *storage : *mem_), testing::kTestPassword);
     EXPECT_TRUE(repo.ok()) << repo.status().ToString();
     auto report = CheckRepository(**repo, {.read_data = read_data});
     EXPECT_TRUE(report.ok()) << report.status().ToString();

@@ -59,6 +59,10 @@ Result<std::string> ForwardingStorage::GetRange(std::string_view key,
   return std::move(got.mutable_data());
 }
 
+std::unique_ptr<storage::Storage> Borrow(storage::Storage& inner) {
+  return std::make_unique<ForwardingStorage>(inner);
+}
+
 Status CorruptingStorage::Get(std::string_view key, uint64_t offset,
                               uint64_t length, ByteSink& sink) {
   if (!matcher_.Hit(key)) return inner().Get(key, offset, length, sink);

@@ -19,6 +19,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ class Matcher {
 class ForwardingStorage : public storage::Storage {
  public:
   explicit ForwardingStorage(storage::Storage& inner) : inner_(inner) {}
+  // Not copyable: a copy would forward past the wrapper it was made from
+  // (make_unique<ForwardingStorage>(wrapper) would pick the copy). Borrow
+  // wraps a wrapper.
+  ForwardingStorage(const ForwardingStorage&) = delete;
+  ForwardingStorage& operator=(const ForwardingStorage&) = delete;
 
   storage::Properties properties() const override;
   Status Put(std::string_view key, ByteSpan data,
@@ -78,6 +84,10 @@ class ForwardingStorage : public storage::Storage {
  private:
   storage::Storage& inner_;
 };
+
+// A storage that forwards to `inner` (not owned), for handing to a
+// Repository, which owns its storage.
+std::unique_ptr<storage::Storage> Borrow(storage::Storage& inner);
 
 // Matching Gets deliver what was read with the byte at `position` (from the
 // start of the range read; the last byte if the range is shorter) XORed

@@ -23,20 +23,17 @@ constexpr crypto::ScryptParams kFastScrypt{.n = 1024, .r = 8, .p = 1};
 Result<std::unique_ptr<repo::Repository>> InitRepo(storage::Storage& storage,
                                                    size_t pack_size) {
   VK_ASSIGN_OR_RETURN(
-      auto repo,
-      repo::Repository::Init(
-          std::make_unique<ForwardingStorage>(storage), kTestPassword,
-          {.scrypt = kFastScrypt, .created = "2026-11-01T00:00:00Z"}));
+      auto repo, repo::Repository::Init(Borrow(storage), kTestPassword,
+                                        {.scrypt = kFastScrypt,
+                                         .created = "2026-11-01T00:00:00Z"}));
   repo->set_pack_size_for_test(pack_size);
   return repo;
 }
 
 Result<std::unique_ptr<repo::Repository>> OpenRepo(storage::Storage& storage,
                                                    size_t pack_size) {
-  VK_ASSIGN_OR_RETURN(
-      auto repo,
-      repo::Repository::Open(std::make_unique<ForwardingStorage>(storage),
-                             kTestPassword));
+  VK_ASSIGN_OR_RETURN(auto repo,
+                      repo::Repository::Open(Borrow(storage), kTestPassword));
   repo->set_pack_size_for_test(pack_size);
   VK_RETURN_IF_ERROR(repo->LoadIndex());
   return repo;
@@ -48,7 +45,7 @@ std::string MakeArchive(const ArchiveSpec& spec) {
     snapshot::AppendRecord(
         &state,
         "logical/" + std::to_string(spec.seed) + "/" + std::to_string(i),
-        PseudoRandom(spec.value_size, spec.seed * 1000003 + i));
+        PseudoRandom(spec.value_size, 2 * (spec.seed * 1000003 + i) + 1));
   }
   snapshot::SnapshotMeta meta;
   meta.index = spec.index;
