@@ -76,7 +76,7 @@ TEST_F(CheckTest, ByteFlippedOnReadOfAPackIsPackData) {
   EXPECT_TRUE(Check(false, &flip).ok());
   CheckReport r = Check(true, &flip);
   EXPECT_EQ(r.Count(CheckProblem::kPackData), 2u) << Errors(r);  // blob, hash
-  EXPECT_EQ(r.errors.size(), 2u) << Errors(r);
+  ASSERT_EQ(r.errors.size(), 2u) << Errors(r);
   EXPECT_NE(r.errors[0].find(DataPack()), std::string::npos);
 }
 
@@ -126,7 +126,7 @@ TEST_F(CheckTest, SnapshotNamingAnUnindexedBlobIsBlobMissing) {
           .ok());
   CheckReport r = Check(false);
   EXPECT_EQ(r.Count(CheckProblem::kBlobMissing), 1u) << Errors(r);
-  EXPECT_EQ(r.errors.size(), 1u) << Errors(r);
+  ASSERT_EQ(r.errors.size(), 1u) << Errors(r);
   EXPECT_NE(r.errors[0].find(HexEncode(ghost)), std::string::npos);
 }
 
@@ -152,7 +152,7 @@ TEST_F(CheckTest, DamagedIndexFileIsIndexFile) {
   std::vector<std::string> index = Keys(*mem_, "index/");
   ASSERT_TRUE(testing::FlipStoredByte(*mem_, index[0], 40).ok());
   CheckReport r = Check(false);
-  EXPECT_EQ(r.Count(CheckProblem::kIndexFile), 1u) << Errors(r);
+  ASSERT_EQ(r.Count(CheckProblem::kIndexFile), 1u) << Errors(r);
   EXPECT_NE(r.errors[0].find(index[0]), std::string::npos);
   EXPECT_FALSE(r.warnings.empty());  // its packs are now unreferenced
 }

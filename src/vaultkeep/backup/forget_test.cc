@@ -101,6 +101,7 @@ TEST_F(ForgetTest, DamagedSnapshotFilesAreNeitherKeptNorRemoved) {
   EXPECT_EQ(unreadable[0].status.code(), StatusCode::kCorruption);
   EXPECT_NE(unreadable[0].Note().find("vaultkeep forget " + d2.substr(0, 8)),
             std::string::npos);
+  ASSERT_EQ(plan->size(), 1u);
   EXPECT_EQ(Ids((*plan)[0].decision.keep), (std::vector<std::string>{d3}));
   EXPECT_EQ(Ids((*plan)[0].decision.remove), (std::vector<std::string>{d1}));
   // Without a place for them, a damaged file is an error.

@@ -44,7 +44,7 @@ class ImportTest : public ::testing::Test {
 TEST_F(ImportTest, DumpReturnsTheArchiveByteForByte) {
   auto imported = testing::Import(*repo_, archive_);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  EXPECT_GT(imported->state.chunks, 4u);       // several blobs...
+  EXPECT_GE(imported->state.chunks, 3u);       // blobs of 16 KiB at most...
   EXPECT_GT(Keys(*mem_, "data/").size(), 1u);  // ...in several packs
   EXPECT_EQ(imported->manifest.records, 48u);
   EXPECT_EQ(imported->manifest.index, 42u);
