@@ -13,13 +13,8 @@
 namespace vk::backup {
 namespace {
 
-class BlobPipelineTest : public ::testing::Test {
+class BlobPipelineTest : public testing::MemRepoTest {
  protected:
-  void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    repo_ = std::move(*r);
-  }
   // Runs `chunks` through a pipeline; returns the content list.
   std::vector<Sha256Digest> Store(const std::vector<std::string>& chunks,
                                   PipelineStats* stats = nullptr) {
@@ -32,9 +27,6 @@ class BlobPipelineTest : public ::testing::Test {
     if (stats) *stats = pipeline.stats();
     return content;
   }
-
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
-  std::unique_ptr<repo::Repository> repo_;
 };
 
 TEST_F(BlobPipelineTest, ContentIsInSubmissionOrderAndEachChunkStoredOnce) {

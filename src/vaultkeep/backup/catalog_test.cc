@@ -12,12 +12,10 @@
 namespace vk::backup {
 namespace {
 
-class CatalogTest : public ::testing::Test {
+class CatalogTest : public testing::MemRepoTest {
  protected:
   void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    repo_ = std::move(*r);
+    ASSERT_NO_FATAL_FAILURE(MemRepoTest::SetUp());
     // Imported out of time order: the catalog sorts by time.
     newer_ = Backup("2026-11-03T00:00:00Z");
     older_ = Backup("2026-11-01T00:00:00+02:00");
@@ -32,8 +30,6 @@ class CatalogTest : public ::testing::Test {
     return testing::FlipStoredByte(*mem_, "snapshots/" + id, 30);
   }
 
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
-  std::unique_ptr<repo::Repository> repo_;
   const std::string archive_ = testing::MakeArchive();
   std::string newer_, older_;
 };

@@ -15,12 +15,10 @@ namespace {
 
 using testing::Keys;
 
-class CheckTest : public ::testing::Test {
+class CheckTest : public testing::MemRepoTest {
  protected:
   void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    repo_ = std::move(*r);
+    ASSERT_NO_FATAL_FAILURE(MemRepoTest::SetUp());
     ASSERT_TRUE(testing::Import(*repo_, testing::MakeArchive()).ok());
     ASSERT_TRUE(testing::Import(*repo_, testing::MakeArchive({.seed = 2}),
                                 "2026-11-02T00:00:00Z")
@@ -51,9 +49,6 @@ class CheckTest : public ::testing::Test {
     }
     return "";
   }
-
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
-  std::unique_ptr<repo::Repository> repo_;
 };
 
 TEST_F(CheckTest, CleanRepositoryPassesAndCountsWhatItRead) {

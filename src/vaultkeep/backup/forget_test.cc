@@ -12,13 +12,8 @@ namespace {
 
 using testing::Keys;
 
-class ForgetTest : public ::testing::Test {
+class ForgetTest : public testing::MemRepoTest {
  protected:
-  void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    repo_ = std::move(*r);
-  }
   // One Vault backup per day of November 2026, with `tags`.
   std::string Backup(int day, std::vector<std::string> tags = {}) {
     char time[32];
@@ -40,8 +35,6 @@ class ForgetTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
-  std::unique_ptr<repo::Repository> repo_;
   const std::string archive_ = testing::MakeArchive();
 };
 

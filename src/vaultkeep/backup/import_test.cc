@@ -17,13 +17,8 @@ namespace {
 
 using testing::Keys;
 
-class ImportTest : public ::testing::Test {
+class ImportTest : public testing::MemRepoTest {
  protected:
-  void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    repo_ = std::move(*r);
-  }
   // A fresh Repository on the same objects, through `storage`.
   std::unique_ptr<repo::Repository> Reopen(storage::Storage& storage) {
     auto r = testing::OpenRepo(storage);
@@ -36,8 +31,6 @@ class ImportTest : public ::testing::Test {
     return *report;
   }
 
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
-  std::unique_ptr<repo::Repository> repo_;
   const std::string archive_ = testing::MakeArchive();
 };
 

@@ -20,17 +20,15 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-class PruneTest : public ::testing::Test {
+class PruneTest : public testing::MemRepoTest {
  protected:
   void SetUp() override {
-    auto r = testing::InitRepo(*mem_);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    auto repo = std::move(*r);
-    auto a = testing::Import(*repo, archive_a_);
+    ASSERT_NO_FATAL_FAILURE(MemRepoTest::SetUp());
+    auto a = testing::Import(*repo_, archive_a_);
     ASSERT_TRUE(a.ok()) << a.status().ToString();
     a_ = a->snapshot_id;
     packs_a_ = Keys(*mem_, "data/");
-    auto b = testing::Import(*repo, archive_b_, "2026-11-02T00:00:00Z");
+    auto b = testing::Import(*repo_, archive_b_, "2026-11-02T00:00:00Z");
     ASSERT_TRUE(b.ok()) << b.status().ToString();
     b_ = b->snapshot_id;
     for (const std::string& k : Keys(*mem_, "data/")) {
@@ -61,7 +59,6 @@ class PruneTest : public ::testing::Test {
     EXPECT_TRUE(testing::Untar(*dumped) == testing::Untar(archive));
   }
 
-  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
   // Two archives that share nothing: each import writes its own packs.
   const std::string archive_a_ = testing::MakeArchive({.seed = 1});
   const std::string archive_b_ = testing::MakeArchive({.seed = 2});
@@ -139,12 +136,12 @@ TEST_F(PruneTest, AnUnreadableSnapshotStopsPruneBeforeAnyChange) {
 // with an unused blob, so prune always repacks that pack.
 class RepackTest : public PruneTest {
  protected:
+  RepackTest() { pack_size_ = 16 << 20; }
   void SetUp() override {
-    auto r = testing::InitRepo(*mem_, 16 << 20);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    auto old_one = testing::Import(*(*r), archive_a_);
+    ASSERT_NO_FATAL_FAILURE(MemRepoTest::SetUp());
+    auto old_one = testing::Import(*repo_, archive_a_);
     ASSERT_TRUE(old_one.ok());
-    auto new_one = testing::Import(*(*r), archive_c_, "2026-11-02T00:00:00Z");
+    auto new_one = testing::Import(*repo_, archive_c_, "2026-11-02T00:00:00Z");
     ASSERT_TRUE(new_one.ok());
     c_ = new_one->snapshot_id;
     Forget(old_one->snapshot_id);

@@ -63,23 +63,22 @@ std::unique_ptr<storage::Storage> Borrow(storage::Storage& inner) {
   return std::make_unique<ForwardingStorage>(inner);
 }
 
-Status CorruptingStorage::Get(std::string_view key, uint64_t offset,
-                              uint64_t length, ByteSink& sink) {
+Status ReadDamagingStorage::Get(std::string_view key, uint64_t offset,
+                                uint64_t length, ByteSink& sink) {
   if (!matcher_.Hit(key)) return inner().Get(key, offset, length, sink);
   VK_ASSIGN_OR_RETURN(std::string data, GetRange(key, offset, length));
-  if (!data.empty()) {
-    data[std::min<uint64_t>(position_, data.size() - 1)] ^=
-        static_cast<char>(mask_);
-  }
+  Damage(data);
   return sink.Write(AsBytes(data));
 }
 
-Status TruncatingStorage::Get(std::string_view key, uint64_t offset,
-                              uint64_t length, ByteSink& sink) {
-  if (!matcher_.Hit(key)) return inner().Get(key, offset, length, sink);
-  VK_ASSIGN_OR_RETURN(std::string data, GetRange(key, offset, length));
+void CorruptingStorage::Damage(std::string& data) const {
+  if (data.empty()) return;
+  data[std::min<uint64_t>(position_, data.size() - 1)] ^=
+      static_cast<char>(mask_);
+}
+
+void TruncatingStorage::Damage(std::string& data) const {
   data.resize(std::min<uint64_t>(keep_, data.size()));
-  return sink.Write(AsBytes(data));
 }
 
 Status FailingPutStorage::Put(std::string_view key, ByteSpan data,

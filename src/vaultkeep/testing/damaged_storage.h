@@ -89,40 +89,54 @@ class ForwardingStorage : public storage::Storage {
 // Repository, which owns its storage.
 std::unique_ptr<storage::Storage> Borrow(storage::Storage& inner);
 
-// Matching Gets deliver what was read with the byte at `position` (from the
-// start of the range read; the last byte if the range is shorter) XORed
-// with `mask`: damage at rest or on the wire that the storage did not see.
-// An empty range is delivered as it is.
-class CorruptingStorage : public ForwardingStorage {
+// Base of the wrappers that change what matching Gets deliver: the whole
+// range is read from `inner`, passed to Damage, then written to the sink.
+class ReadDamagingStorage : public ForwardingStorage {
  public:
-  CorruptingStorage(storage::Storage& inner, Match which, uint64_t position = 0,
-                    uint8_t mask = 0x01)
-      : ForwardingStorage(inner),
-        matcher_(std::move(which)),
-        position_(position),
-        mask_(mask) {}
+  ReadDamagingStorage(storage::Storage& inner, Match which)
+      : ForwardingStorage(inner), matcher_(std::move(which)) {}
   Status Get(std::string_view key, uint64_t offset, uint64_t length,
              ByteSink& sink) override;
   int hits() const { return matcher_.hits(); }
 
+ protected:
+  virtual void Damage(std::string& data) const = 0;
+
  private:
   Matcher matcher_;
+};
+
+// Matching Gets deliver what was read with the byte at `position` (from the
+// start of the range read; the last byte if the range is shorter) XORed
+// with `mask`: damage at rest or on the wire that the storage did not see.
+// An empty range is delivered as it is.
+class CorruptingStorage : public ReadDamagingStorage {
+ public:
+  CorruptingStorage(storage::Storage& inner, Match which, uint64_t position = 0,
+                    uint8_t mask = 0x01)
+      : ReadDamagingStorage(inner, std::move(which)),
+        position_(position),
+        mask_(mask) {}
+
+ protected:
+  void Damage(std::string& data) const override;
+
+ private:
   const uint64_t position_;
   const uint8_t mask_;
 };
 
 // Matching Gets deliver only the first `keep` bytes of the range and
 // report success: a short read the storage failed to notice.
-class TruncatingStorage : public ForwardingStorage {
+class TruncatingStorage : public ReadDamagingStorage {
  public:
   TruncatingStorage(storage::Storage& inner, Match which, uint64_t keep = 0)
-      : ForwardingStorage(inner), matcher_(std::move(which)), keep_(keep) {}
-  Status Get(std::string_view key, uint64_t offset, uint64_t length,
-             ByteSink& sink) override;
-  int hits() const { return matcher_.hits(); }
+      : ReadDamagingStorage(inner, std::move(which)), keep_(keep) {}
+
+ protected:
+  void Damage(std::string& data) const override;
 
  private:
-  Matcher matcher_;
   const uint64_t keep_;
 };
 

@@ -6,6 +6,8 @@
 #ifndef VAULTKEEP_TESTING_REPO_FIXTURE_H_
 #define VAULTKEEP_TESTING_REPO_FIXTURE_H_
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +32,22 @@ Result<std::unique_ptr<repo::Repository>> InitRepo(
 // The repository on `storage` opened again, its index loaded.
 Result<std::unique_ptr<repo::Repository>> OpenRepo(
     storage::Storage& storage, size_t pack_size = kTestPackSize);
+
+// Base of unit tests on a fresh in-memory repository: `mem_` holds the
+// objects, `repo_` is the repository on it (packs of `pack_size_`, which a
+// derived test may set in its constructor).
+class MemRepoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = InitRepo(*mem_, pack_size_);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    repo_ = std::move(*r);
+  }
+
+  size_t pack_size_ = kTestPackSize;
+  std::unique_ptr<storage::Storage> mem_ = storage::NewMemStorage();
+  std::unique_ptr<repo::Repository> repo_;
+};
 
 struct ArchiveSpec {
   int records = 48;
