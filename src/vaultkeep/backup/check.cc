@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "kit/crypto/sha256.h"
+#include "vaultkeep/backup/pack_verifier.h"
 #include "vaultkeep/repo/index.h"
 #include "vaultkeep/repo/key_file.h"
 #include "vaultkeep/repo/pack.h"
@@ -65,67 +66,6 @@ struct IndexedPack {
   std::set<BlobKey> keys;                // deduplicated across index files
   std::vector<repo::PackedBlob> blobs;   // one per key, in offset order
   std::vector<std::string> index_files;  // that list this pack
-};
-
-// Streams a pack: hashes every byte and opens each blob of `blobs` (sorted
-// by offset, contiguous from 0) as soon as its bytes are in, so memory is
-// bounded by the largest blob, itself bounded by the pack's size.
-class PackVerifier : public ByteSink {
- public:
-  PackVerifier(const crypto::ResticKey& key,
-               const std::vector<repo::PackedBlob>& blobs,
-               std::function<void(const repo::PackedBlob&, const Status&)> bad,
-               std::function<void(uint64_t)> progress)
-      : key_(key),
-        blobs_(blobs),
-        bad_(std::move(bad)),
-        progress_(std::move(progress)) {}
-
-  Status Write(ByteSpan data) override {
-    hash_.Update(data);
-    if (progress_) progress_(data.size());
-    while (!data.empty()) {
-      if (next_ >= blobs_.size()) {
-        pos_ += data.size();
-        break;
-      }
-      const repo::PackedBlob& b = blobs_[next_];
-      uint64_t end = uint64_t{b.offset} + b.length;
-      if (pos_ < b.offset) {  // cannot happen for contiguous blobs
-        uint64_t skip = std::min<uint64_t>(b.offset - pos_, data.size());
-        pos_ += skip;
-        data = data.subspan(skip);
-        continue;
-      }
-      uint64_t take = std::min<uint64_t>(end - pos_, data.size());
-      buf_.append(AsChars(data.first(take)));
-      pos_ += take;
-      data = data.subspan(take);
-      if (pos_ == end) {
-        auto plain = repo::OpenBlob(key_, b, AsBytes(buf_));
-        if (!plain.ok()) bad_(b, plain.status());
-        ++opened_;
-        buf_.clear();
-        ++next_;
-      }
-    }
-    return Status::Ok();
-  }
-
-  Sha256Digest Digest() { return hash_.Finish(); }
-  uint64_t opened() const { return opened_; }
-  uint64_t size() const { return pos_; }
-
- private:
-  const crypto::ResticKey& key_;
-  const std::vector<repo::PackedBlob>& blobs_;
-  std::function<void(const repo::PackedBlob&, const Status&)> bad_;
-  std::function<void(uint64_t)> progress_;
-  Sha256 hash_;
-  std::string buf_;
-  size_t next_ = 0;
-  uint64_t pos_ = 0;
-  uint64_t opened_ = 0;
 };
 
 class Checker {
