@@ -1,10 +1,17 @@
-# vk_module(NAME SOURCES ... DEPS ... [TESTS ...] [TEST_DEPS ...])
+# vk_module(NAME [SOURCES ...] DEPS ... [TESTS ...] [TEST_DEPS ...])
 # One static library per src/ folder; its dependencies are declared here and
-# nowhere else, so a new edge between modules shows up in review.
+# nowhere else, so a new edge between modules shows up in review. A module
+# without SOURCES is header-only: an INTERFACE library that passes its DEPS
+# on (the test-only `testing/` modules of docs/architecture.md).
 function(vk_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS;TESTS;TEST_DEPS" ${ARGN})
-  add_library(vk_${name} STATIC ${M_SOURCES})
-  target_link_libraries(vk_${name} PUBLIC ${M_DEPS})
+  if(M_SOURCES)
+    add_library(vk_${name} STATIC ${M_SOURCES})
+    target_link_libraries(vk_${name} PUBLIC ${M_DEPS})
+  else()
+    add_library(vk_${name} INTERFACE)
+    target_link_libraries(vk_${name} INTERFACE ${M_DEPS})
+  endif()
   if(M_TESTS)
     add_executable(vk_${name}_test ${M_TESTS})
     target_link_libraries(vk_${name}_test PRIVATE vk_${name} ${M_TEST_DEPS}

@@ -14,6 +14,12 @@ Rules (docs/architecture.md, "Layout and dependency rules"):
      reports through return values and logs through spdlog (stderr). A line
      that hands the stdout descriptor to a caller on purpose says so with
      the comment `layout: stdout`.
+  5. Test fakes live in the test-only modules src/<group>/testing/: no
+     production (non-test) file includes one, and no production library
+     names one in its DEPS (tests name it in TEST_DEPS). Test code is a
+     `*_test.cc` file, a `*_test_util.h` fixture header beside tests, or a
+     file of a testing module; tests/, fuzz targets
+     and benchmarks are outside src/ and not checked.
 
 usage: check_layout.py [--root DIR]   (default: the repository of this file)
 """
@@ -22,6 +28,7 @@ import re
 import sys
 
 GROUPS = ("kit", "vaultkeep", "minivault")
+TESTING = "testing"  # src/<group>/testing/: the test-only modules
 STDOUT_OK_DIRS = ("vaultkeep/cli/", "minivault/dev/")
 STDOUT_RE = re.compile(
     r"\bstd::cout\b|(?<![\w])printf\s*\(|\bputs\s*\(|\bputchar\s*\("
@@ -104,11 +111,24 @@ def cmake_modules(src):
     return mods
 
 
+def is_testing(module):
+    """Whether a module ("<group>/<name>") is a test-only one."""
+    return module.split("/")[-1] == TESTING
+
+
 def check(root):
     src = os.path.join(root, "src")
     problems = []
     mods = cmake_modules(src)
     target_of = {d: m[0] for d, m in mods.items()}
+    testing_targets = {t: d for d, t in target_of.items() if is_testing(d)}
+    for module, (target, deps, _, _) in sorted(mods.items()):
+        if is_testing(module):
+            continue
+        for dep in sorted(deps & testing_targets.keys()):
+            problems.append(
+                f"src/{module}/CMakeLists.txt: production library {target} links "
+                f"the testing module {dep}; tests name it in TEST_DEPS")
     for dirpath, _, files in os.walk(src):
         for f in sorted(files):
             if not f.endswith((".cc", ".h")):
@@ -122,8 +142,7 @@ def check(root):
                 continue
             group, module = parts[0], "/".join(parts[:2])
             text = open(path, encoding="utf-8").read()
-            is_test = f.endswith("_test.cc") or f in ("fake_vault.h", "test_dir.h",
-                                                      "test_cluster.h")
+            is_test = f.endswith(("_test.cc", "_test_util.h")) or is_testing(module)
             for m in INCLUDE_RE.finditer(text):
                 inc = m.group(1)
                 line = text.count("\n", 0, m.start()) + 1
@@ -140,6 +159,9 @@ def check(root):
                     problems.append(f"{where}: {group} must not include {ig} ({inc})")
                 elif imod == "vaultkeep/cli" and module != "vaultkeep/cli":
                     problems.append(f"{where}: nothing outside the CLI includes it ({inc})")
+                elif is_testing(imod) and not is_test:
+                    problems.append(f"{where}: production code includes the testing "
+                                    f"module {imod} ({inc}); only tests do")
                 if imod == module or module not in mods or imod not in target_of:
                     continue
                 target, deps, test_deps, tests = mods[module]

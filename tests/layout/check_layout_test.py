@@ -88,6 +88,44 @@ class LayoutCheck(unittest.TestCase):
         self.assert_fails({"src/vaultkeep/repo/r.cc": '#include "base/a.h"\n'},
                           "does not name a file by its path from src/")
 
+    TESTING = {
+        "src/vaultkeep/testing/CMakeLists.txt":
+            "vk_module(vaultkeep_testing DEPS vk_repo)",
+        "src/vaultkeep/testing/fake.h": '#include "vaultkeep/repo/r.h"\n',
+    }
+
+    def test_production_code_includes_a_testing_module(self):
+        files = dict(self.TESTING)
+        files.update({
+            "src/vaultkeep/repo/CMakeLists.txt":
+                "vk_module(repo SOURCES r.cc DEPS vk_base TESTS r_test.cc "
+                "TEST_DEPS vk_vaultkeep_testing)",
+            "src/vaultkeep/repo/r.cc":
+                '#include "kit/base/a.h"\n#include "vaultkeep/testing/fake.h"\n',
+        })
+        self.assert_fails(files, "src/vaultkeep/repo/r.cc:2",
+                          "production code includes the testing module "
+                          "vaultkeep/testing")
+
+    def test_production_library_links_a_testing_module(self):
+        files = dict(self.TESTING)
+        files["src/vaultkeep/repo/CMakeLists.txt"] = (
+            "vk_module(repo SOURCES r.cc DEPS vk_base vk_vaultkeep_testing)")
+        self.assert_fails(files, "src/vaultkeep/repo/CMakeLists.txt",
+                          "production library vk_repo links the testing module "
+                          "vk_vaultkeep_testing")
+
+    def test_tests_use_testing_modules(self):
+        files = dict(self.TESTING)
+        files.update({
+            "src/vaultkeep/repo/CMakeLists.txt":
+                "vk_module(repo SOURCES r.cc DEPS vk_base TESTS r_test.cc "
+                "TEST_DEPS vk_vaultkeep_testing)",
+            "src/vaultkeep/repo/r_test.cc": '#include "vaultkeep/testing/fake.h"\n',
+        })
+        code, err = run(self.tree(files))
+        self.assertEqual(code, 0, err)
+
     def test_stdout_outside_the_cli(self):
         for code in ('std::cout << "x";', 'printf("x");', 'puts("x");',
                      'fprintf(stdout, "x");', "write(1, p, n);",

@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include "kit/base/pseudo_random.h"
 #include "kit/base/strings.h"
 #include "kit/httpd/server.h"
+#include "kit/testing/pseudo_random.h"
 
 namespace vk::httpc {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "kit/base/strings.h"
 #include "kit/env/file.h"
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::k8s {
 namespace {

@@ -11,9 +11,9 @@
 
 #include "kit/barrier/barrier.h"
 #include "kit/crypto/aead.h"
-#include "kit/env/test_dir.h"
 #include "kit/snapshot/records.h"
 #include "kit/snapshot/sealed.h"
+#include "kit/testing/test_dir.h"
 #include "minivault/core/applier.h"
 #include "minivault/core/snapshot_io.h"
 

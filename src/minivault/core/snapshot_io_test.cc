@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "kit/crypto/aead.h"
-#include "kit/env/test_dir.h"
 #include "kit/snapshot/archive_reader.h"
 #include "kit/snapshot/archive_writer.h"
 #include "kit/snapshot/hash_list.h"
 #include "kit/snapshot/records.h"
 #include "kit/snapshot/sealed.h"
+#include "kit/testing/test_dir.h"
 #include "minivault/core/applier.h"
 
 namespace vk::minivault {

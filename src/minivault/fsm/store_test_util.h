@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 #include "kit/snapshot/records.h"
 #include "minivault/fsm/store.h"
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <fstream>
 
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::lmdb {
 namespace {

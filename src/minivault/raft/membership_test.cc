@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "minivault/raft/raft.h"
-#include "minivault/raft/test_cluster.h"
 #include "minivault/raft/wire.h"
+#include "minivault/testing/test_cluster.h"
 
 namespace vk::raft {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "minivault/raft/log.h"
-#include "minivault/raft/test_cluster.h"
+#include "minivault/testing/test_cluster.h"
 
 namespace vk::raft {
 namespace {

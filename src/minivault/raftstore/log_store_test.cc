@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::raftstore {
 namespace {

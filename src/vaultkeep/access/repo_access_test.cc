@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::access {
 namespace {

@@ -1,7 +1,6 @@
 #include "vaultkeep/backup/check.h"
 
 #include <algorithm>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,6 +10,7 @@
 #include <unordered_set>
 
 #include "kit/crypto/sha256.h"
+#include "vaultkeep/backup/pack_verifier.h"
 #include "vaultkeep/repo/index.h"
 #include "vaultkeep/repo/key_file.h"
 #include "vaultkeep/repo/pack.h"
@@ -68,67 +68,6 @@ struct IndexedPack {
   std::vector<std::string> index_files;  // that list this pack
 };
 
-// Streams a pack: hashes every byte and opens each blob of `blobs` (sorted
-// by offset, contiguous from 0) as soon as its bytes are in, so memory is
-// bounded by the largest blob, itself bounded by the pack's size.
-class PackVerifier : public ByteSink {
- public:
-  PackVerifier(const crypto::ResticKey& key,
-               const std::vector<repo::PackedBlob>& blobs,
-               std::function<void(const repo::PackedBlob&, const Status&)> bad,
-               std::function<void(uint64_t)> progress)
-      : key_(key),
-        blobs_(blobs),
-        bad_(std::move(bad)),
-        progress_(std::move(progress)) {}
-
-  Status Write(ByteSpan data) override {
-    hash_.Update(data);
-    if (progress_) progress_(data.size());
-    while (!data.empty()) {
-      if (next_ >= blobs_.size()) {
-        pos_ += data.size();
-        break;
-      }
-      const repo::PackedBlob& b = blobs_[next_];
-      uint64_t end = uint64_t{b.offset} + b.length;
-      if (pos_ < b.offset) {  // cannot happen for contiguous blobs
-        uint64_t skip = std::min<uint64_t>(b.offset - pos_, data.size());
-        pos_ += skip;
-        data = data.subspan(skip);
-        continue;
-      }
-      uint64_t take = std::min<uint64_t>(end - pos_, data.size());
-      buf_.append(AsChars(data.first(take)));
-      pos_ += take;
-      data = data.subspan(take);
-      if (pos_ == end) {
-        auto plain = repo::OpenBlob(key_, b, AsBytes(buf_));
-        if (!plain.ok()) bad_(b, plain.status());
-        ++opened_;
-        buf_.clear();
-        ++next_;
-      }
-    }
-    return Status::Ok();
-  }
-
-  Sha256Digest Digest() { return hash_.Finish(); }
-  uint64_t opened() const { return opened_; }
-  uint64_t size() const { return pos_; }
-
- private:
-  const crypto::ResticKey& key_;
-  const std::vector<repo::PackedBlob>& blobs_;
-  std::function<void(const repo::PackedBlob&, const Status&)> bad_;
-  std::function<void(uint64_t)> progress_;
-  Sha256 hash_;
-  std::string buf_;
-  size_t next_ = 0;
-  uint64_t pos_ = 0;
-  uint64_t opened_ = 0;
-};
-
 class Checker {
  public:
   Checker(repo::Repository& repo, const CheckOptions& options)
@@ -144,7 +83,10 @@ class Checker {
   }
 
  private:
-  void Error(std::string m) { report_.errors.push_back(std::move(m)); }
+  void Error(CheckProblem kind, std::string m) {
+    report_.errors.push_back(std::move(m));
+    report_.error_kinds.push_back(kind);
+  }
   void Warn(std::string m) { report_.warnings.push_back(std::move(m)); }
   void Read(uint64_t n) {
     report_.bytes_read += n;
@@ -164,88 +106,117 @@ class Checker {
     return out;
   }
 
-  Status CheckKeys() {
-    VK_ASSIGN_OR_RETURN(auto files, List(repo::kKeysDir));
+  // Every file under dir/ in key order, counted in *count: a file not
+  // named by a 64-digit hex ID is reported, the others go to `fn` with
+  // their ID.
+  using IdFileFn =
+      std::function<void(const storage::ObjectInfo&, const std::string& id)>;
+  Status ForEachIdFile(std::string_view dir, uint64_t* count,
+                       const IdFileFn& fn) {
+    VK_ASSIGN_OR_RETURN(auto files, List(dir));
     for (const storage::ObjectInfo& f : files) {
-      ++report_.key_files;
-      std::string id = f.key.substr(std::strlen(repo::kKeysDir) + 1);
+      ++*count;
+      std::string id = f.key.substr(dir.size() + 1);
       if (!IsHexId(id)) {
-        Error(f.key + " is not named by a 64-digit hex ID");
+        Error(CheckProblem::kBadName,
+              f.key + " is not named by a 64-digit hex ID");
         continue;
       }
-      if (f.size > kMaxKeyFileSize) {
-        Error(f.key + " is " + std::to_string(f.size) +
-              " bytes, too large for a key file");
-        continue;
-      }
-      auto text = storage::GetAll(storage_, f.key);
-      if (!text.ok()) {
-        Error(Named(f.key, text.status()));
-        continue;
-      }
-      Read(text->size());
-      if (HexEncode(Sha256::Of(AsBytes(*text))) != id) {
-        Error(f.key + " does not hash to its name (damaged file)");
-        continue;
-      }
-      auto key = repo::ParseKeyFile(*text);
-      if (!key.ok()) Error(Named(f.key, key.status()));
+      fn(f, id);
     }
     return Status::Ok();
   }
 
-  Status LoadIndexFiles() {
-    VK_ASSIGN_OR_RETURN(auto files, List(repo::kIndexDir));
-    for (const storage::ObjectInfo& f : files) {
-      ++report_.index_files;
-      std::string id = f.key.substr(std::strlen(repo::kIndexDir) + 1);
-      if (!IsHexId(id)) {
-        Error(f.key + " is not named by a 64-digit hex ID");
-        continue;
-      }
-      auto json = repo_.LoadUnpacked(repo::kIndexDir, id);
-      Read(f.size);
-      if (!json.ok()) {
-        Error(Named(f.key, json.status()));
-        continue;
-      }
-      // Index::Merge validates the whole file (and keeps the first
-      // location of each blob, like LoadIndex); the per-pack lists below
-      // keep every entry, for comparing with the pack headers.
-      repo::Index parsed;
-      if (Status st = parsed.Merge(*json); !st.ok()) {
-        Error(Named(f.key, st));
-        continue;
-      }
-      auto j = nlohmann::json::parse(*json);  // valid: Merge parsed it
-      for (const auto& p : j["packs"]) {
-        std::string pack_id = p["id"].get<std::string>();
-        IndexedPack& pack = packs_[pack_id];
-        if (pack.index_files.empty() || pack.index_files.back() != f.key) {
-          pack.index_files.push_back(f.key);
-        }
-        for (const auto& b : p["blobs"]) {
-          auto hex = HexDecode(b["id"].get<std::string>());
-          repo::PackedBlob blob;
-          std::copy(hex->begin(), hex->end(), blob.id.begin());
-          blob.type = b["type"] == "tree" ? BlobType::kTree : BlobType::kData;
-          blob.offset = b["offset"].get<uint32_t>();
-          blob.length = b["length"].get<uint32_t>();
-          blob.uncompressed_length =
-              b.value("uncompressed_length", uint32_t{0});
-          if (pack.keys.insert(KeyOf(blob)).second) {
-            pack.blobs.push_back(blob);
-          }
-          index_.Add(pack_id, blob);
-        }
-      }
+  // The plaintext of the unpacked file `f` (dir/id; index or snapshot), or
+  // nullopt once its failure to load (name = hash, MAC, encoding) is
+  // reported as `kind`.
+  std::optional<std::string> LoadUnpacked(const storage::ObjectInfo& f,
+                                          std::string_view dir,
+                                          const std::string& id,
+                                          CheckProblem kind) {
+    auto plain = repo_.LoadUnpacked(dir, id);
+    Read(f.size);
+    if (!plain.ok()) {
+      Error(kind, Named(f.key, plain.status()));
+      return std::nullopt;
     }
+    return std::move(*plain);
+  }
+
+  Status CheckKeys() {
+    return ForEachIdFile(repo::kKeysDir, &report_.key_files,
+                         [&](const storage::ObjectInfo& f,
+                             const std::string& id) { CheckKeyFile(f, id); });
+  }
+
+  void CheckKeyFile(const storage::ObjectInfo& f, const std::string& id) {
+    if (f.size > kMaxKeyFileSize) {
+      Error(CheckProblem::kKeyFile, f.key + " is " + std::to_string(f.size) +
+                                        " bytes, too large for a key file");
+      return;
+    }
+    auto text = storage::GetAll(storage_, f.key);
+    if (!text.ok()) {
+      Error(CheckProblem::kKeyFile, Named(f.key, text.status()));
+      return;
+    }
+    Read(text->size());
+    if (HexEncode(Sha256::Of(AsBytes(*text))) != id) {
+      Error(CheckProblem::kKeyFile,
+            f.key + " does not hash to its name (damaged file)");
+      return;
+    }
+    auto key = repo::ParseKeyFile(*text);
+    if (!key.ok()) Error(CheckProblem::kKeyFile, Named(f.key, key.status()));
+  }
+
+  Status LoadIndexFiles() {
+    VK_RETURN_IF_ERROR(ForEachIdFile(
+        repo::kIndexDir, &report_.index_files,
+        [&](const storage::ObjectInfo& f, const std::string& id) {
+          if (auto json = LoadUnpacked(f, repo::kIndexDir, id,
+                                       CheckProblem::kIndexFile)) {
+            AddIndexFile(f.key, *json);
+          }
+        }));
     for (auto& [id, pack] : packs_) {
       std::sort(
           pack.blobs.begin(), pack.blobs.end(),
           [](const auto& a, const auto& b) { return a.offset < b.offset; });
     }
     return Status::Ok();
+  }
+
+  void AddIndexFile(const std::string& key, const std::string& json) {
+    // Index::Merge validates the whole file (and keeps the first location
+    // of each blob, like LoadIndex); the per-pack lists below keep every
+    // entry, for comparing with the pack headers.
+    repo::Index parsed;
+    if (Status st = parsed.Merge(json); !st.ok()) {
+      Error(CheckProblem::kIndexFile, Named(key, st));
+      return;
+    }
+    auto j = nlohmann::json::parse(json);  // valid: Merge parsed it
+    for (const auto& p : j["packs"]) {
+      std::string pack_id = p["id"].get<std::string>();
+      IndexedPack& pack = packs_[pack_id];
+      if (pack.index_files.empty() || pack.index_files.back() != key) {
+        pack.index_files.push_back(key);
+      }
+      for (const auto& b : p["blobs"]) {
+        auto hex = HexDecode(b["id"].get<std::string>());
+        repo::PackedBlob blob;
+        std::copy(hex->begin(), hex->end(), blob.id.begin());
+        blob.type = b["type"] == "tree" ? BlobType::kTree : BlobType::kData;
+        blob.offset = b["offset"].get<uint32_t>();
+        blob.length = b["length"].get<uint32_t>();
+        blob.uncompressed_length = b.value("uncompressed_length", uint32_t{0});
+        if (pack.keys.insert(KeyOf(blob)).second) {
+          pack.blobs.push_back(blob);
+        }
+        index_.Add(pack_id, blob);
+      }
+    }
   }
 
   Status CheckPacks() {
@@ -255,7 +226,8 @@ class Checker {
       ++report_.packs;
       std::string id = f.key.substr(f.key.rfind('/') + 1);
       if (!IsHexId(id) || f.key != repo::PackKey(id)) {
-        Error(f.key + " is not a pack file name (data/<xx>/<64 hex digits>)");
+        Error(CheckProblem::kBadName,
+              f.key + " is not a pack file name (data/<xx>/<64 hex digits>)");
         continue;
       }
       present.insert(id);
@@ -272,8 +244,8 @@ class Checker {
       for (const std::string& f : pack.index_files) {
         files += (files.empty() ? "" : ", ") + f;
       }
-      Error("pack " + id + " is referenced by " + files +
-            " but does not exist");
+      Error(CheckProblem::kPackMissing, "pack " + id + " is referenced by " +
+                                            files + " but does not exist");
     }
     return Status::Ok();
   }
@@ -288,23 +260,26 @@ class Checker {
     bool contiguous = true;
     for (const repo::PackedBlob& b : indexed.blobs) {
       if (contiguous && b.offset != at) {
-        Error(name + ": the index lays out its blobs with a " +
-              (b.offset > at ? "gap" : "overlap") + " at offset " +
-              std::to_string(std::min<uint64_t>(at, b.offset)));
+        Error(CheckProblem::kPackMismatch,
+              name + ": the index lays out its blobs with a " +
+                  (b.offset > at ? "gap" : "overlap") + " at offset " +
+                  std::to_string(std::min<uint64_t>(at, b.offset)));
         contiguous = false;
       }
       at = std::max<uint64_t>(at, uint64_t{b.offset} + b.length);
       expect += uint64_t{b.length} + (b.uncompressed_length ? 41 : 37);
     }
     if (size != expect) {
-      Error(name + ": file size is " + std::to_string(size) +
-            " bytes but the index implies " + std::to_string(expect));
+      Error(CheckProblem::kPackMismatch,
+            name + ": file size is " + std::to_string(size) +
+                " bytes but the index implies " + std::to_string(expect));
     }
 
     // The header, from the pack's tail.
     if (size < 4 + crypto::kResticOverhead) {
-      Error(name + ": damaged header: the pack is only " +
-            std::to_string(size) + " bytes");
+      Error(CheckProblem::kPackHeader,
+            name + ": damaged header: the pack is only " +
+                std::to_string(size) + " bytes");
       return;
     }
     std::optional<std::vector<repo::PackedBlob>> header;
@@ -323,12 +298,14 @@ class Checker {
       }
     }
     if (!st.ok()) {
-      Error(name + " cannot be read: " + st.message());
+      Error(CheckProblem::kPackHeader,
+            name + " cannot be read: " + st.message());
       return;
     }
     auto parsed = repo::ParsePackTail(repo_.key(), size, AsBytes(tail.data()));
     if (!parsed.ok()) {
-      Error(name + ": damaged header: " + parsed.status().message());
+      Error(CheckProblem::kPackHeader,
+            name + ": damaged header: " + parsed.status().message());
     } else {
       header = std::move(*parsed);
       CompareHeader(name, *header, indexed);
@@ -347,19 +324,21 @@ class Checker {
     PackVerifier verifier(
         repo_.key(), *blobs,
         [&](const repo::PackedBlob& b, const Status& s) {
-          Error(name + ": " + Describe(b) + ": " + s.message());
+          Error(CheckProblem::kPackData,
+                name + ": " + Describe(b) + ": " + s.message());
         },
         [this](uint64_t n) { Read(n); });
     st = storage_.Get(key, 0, storage::kToEnd, verifier);
     report_.blobs_read += verifier.opened();
     if (!st.ok()) {
-      Error(name + " cannot be read: " + st.message());
+      Error(CheckProblem::kPackData, name + " cannot be read: " + st.message());
       return;
     }
     std::string actual = HexEncode(verifier.Digest());
     if (actual != id) {
-      Error(name + " does not hash to its name (SHA-256 is " + actual +
-            "; damaged pack)");
+      Error(CheckProblem::kPackData,
+            name + " does not hash to its name (SHA-256 is " + actual +
+                "; damaged pack)");
     }
   }
 
@@ -369,7 +348,7 @@ class Checker {
     int listed = 0, more = 0;
     auto mismatch = [&](std::string m) {
       if (listed++ < kMaxMismatchesListed) {
-        Error(std::move(m));
+        Error(CheckProblem::kPackMismatch, std::move(m));
       } else {
         ++more;
       }
@@ -389,8 +368,9 @@ class Checker {
       }
     }
     if (more > 0) {
-      Error(name + ": " + std::to_string(more) +
-            " more mismatches between the pack header and the index");
+      Error(CheckProblem::kPackMismatch,
+            name + ": " + std::to_string(more) +
+                " more mismatches between the pack header and the index");
     }
   }
 
@@ -405,28 +385,19 @@ class Checker {
   }
 
   Status CheckSnapshots() {
-    VK_ASSIGN_OR_RETURN(auto files, List(repo::kSnapshotsDir));
-    for (const storage::ObjectInfo& f : files) {
-      ++report_.snapshots;
-      std::string id = f.key.substr(std::strlen(repo::kSnapshotsDir) + 1);
-      if (!IsHexId(id)) {
-        Error(f.key + " is not named by a 64-digit hex ID");
-        continue;
-      }
-      auto json = repo_.LoadUnpacked(repo::kSnapshotsDir, id);
-      Read(f.size);
-      if (!json.ok()) {
-        Error(Named(f.key, json.status()));
-        continue;
-      }
-      auto snap = repo::DecodeSnapshotFile(*json);
-      if (!snap.ok()) {
-        Error(Named(f.key, snap.status()));
-        continue;
-      }
-      WalkSnapshot(id, snap->tree);
-    }
-    return Status::Ok();
+    return ForEachIdFile(
+        repo::kSnapshotsDir, &report_.snapshots,
+        [&](const storage::ObjectInfo& f, const std::string& id) {
+          auto json = LoadUnpacked(f, repo::kSnapshotsDir, id,
+                                   CheckProblem::kSnapshotFile);
+          if (!json) return;
+          auto snap = repo::DecodeSnapshotFile(*json);
+          if (!snap.ok()) {
+            Error(CheckProblem::kSnapshotFile, Named(f.key, snap.status()));
+            return;
+          }
+          WalkSnapshot(id, snap->tree);
+        });
   }
 
   void WalkSnapshot(const std::string& snap, const Sha256Digest& root) {
@@ -444,20 +415,22 @@ class Checker {
       if (!trees_seen_.insert(tree_hex).second) continue;
       std::optional<repo::IndexEntry> e = index_.Find(BlobType::kTree, p.tree);
       if (!e) {
-        Error("tree " + tree_hex + " referenced by " + where + p.path +
-              " is not in the index");
+        Error(CheckProblem::kTree, "tree " + tree_hex + " referenced by " +
+                                       where + p.path + " is not in the index");
         continue;
       }
       auto text = LoadBlob(*e);
       if (!text.ok()) {
-        Error("tree " + tree_hex + " (" + where + p.path +
-              ") cannot be loaded: " + text.status().message());
+        Error(CheckProblem::kTree,
+              "tree " + tree_hex + " (" + where + p.path +
+                  ") cannot be loaded: " + text.status().message());
         continue;
       }
       auto nodes = repo::DecodeTree(*text);
       if (!nodes.ok()) {
-        Error("tree " + tree_hex + " (" + where + p.path +
-              ") is malformed: " + nodes.status().message());
+        Error(CheckProblem::kTree,
+              "tree " + tree_hex + " (" + where + p.path +
+                  ") is malformed: " + nodes.status().message());
         continue;
       }
       ++report_.trees;
@@ -465,8 +438,8 @@ class Checker {
         std::string path = (p.path == "/" ? "" : p.path) + "/" + n.name;
         if (n.type == "file") {
           if (!n.content) {
-            Error("file " + path + " in snapshot " + snap +
-                  " has no content list (null)");
+            Error(CheckProblem::kTree, "file " + path + " in snapshot " + snap +
+                                           " has no content list (null)");
             continue;
           }
           for (const Sha256Digest& blob : *n.content) {
@@ -474,18 +447,20 @@ class Checker {
             if (!data_seen_.insert(hex).second) continue;
             ++report_.data_blobs_referenced;
             if (!index_.Has(BlobType::kData, blob)) {
-              Error("blob " + hex + " referenced by " + where + path +
-                    " is not in the index");
+              Error(CheckProblem::kBlobMissing,
+                    "blob " + hex + " referenced by " + where + path +
+                        " is not in the index");
             }
           }
         } else if (n.type == "dir") {
           if (!n.subtree) {
-            Error("directory " + path + " in snapshot " + snap +
-                  " has no subtree");
+            Error(CheckProblem::kTree, "directory " + path + " in snapshot " +
+                                           snap + " has no subtree");
           } else if (p.depth + 1 > kMaxTreeDepth) {
-            Error("tree " + tree_hex + " (" + where + p.path +
-                  ") nests deeper than " + std::to_string(kMaxTreeDepth) +
-                  " levels");
+            Error(CheckProblem::kTree, "tree " + tree_hex + " (" + where +
+                                           p.path + ") nests deeper than " +
+                                           std::to_string(kMaxTreeDepth) +
+                                           " levels");
           } else {
             stack.push_back({*n.subtree, path, p.depth + 1});
           }
@@ -504,6 +479,10 @@ class Checker {
 };
 
 }  // namespace
+
+size_t CheckReport::Count(CheckProblem kind) const {
+  return std::count(error_kinds.begin(), error_kinds.end(), kind);
+}
 
 Result<CheckReport> CheckRepository(repo::Repository& repo,
                                     const CheckOptions& options) {

@@ -34,9 +34,26 @@ struct CheckOptions {
   std::function<void(uint64_t)> on_bytes_read;
 };
 
+// What an error of the report is, for callers (and tests) that act on the
+// kind of damage rather than on the sentence.
+enum class CheckProblem {
+  kBadName,       // a file not named as its directory requires
+  kKeyFile,       // a key file that is too large, damaged or not a key file
+  kIndexFile,     // an index file that does not load or parse
+  kPackMissing,   // a pack an index names that does not exist
+  kPackHeader,    // a pack header that cannot be read or is damaged
+  kPackMismatch,  // a pack's header, size or layout disagrees with the index
+  kPackData,      // read_data: a blob that does not open, a pack that does
+                  // not hash to its name
+  kSnapshotFile,  // a snapshot file that does not load or parse
+  kTree,          // a tree not in the index, not loadable or malformed
+  kBlobMissing,   // a data blob a tree names that is not in the index
+};
+
 struct CheckReport {
-  std::vector<std::string> errors;    // damage: check fails
-  std::vector<std::string> warnings;  // e.g. unreferenced packs
+  std::vector<std::string> errors;        // damage: check fails
+  std::vector<CheckProblem> error_kinds;  // error_kinds[i] is errors[i]'s
+  std::vector<std::string> warnings;      // e.g. unreferenced packs
   uint64_t index_files = 0;
   uint64_t packs = 0;                  // pack files found under data/
   uint64_t blobs = 0;                  // distinct blobs in the index
@@ -47,6 +64,8 @@ struct CheckReport {
   uint64_t key_files = 0;
   uint64_t bytes_read = 0;
   bool ok() const { return errors.empty(); }
+  // How many errors are of `kind`.
+  size_t Count(CheckProblem kind) const;
 };
 
 // The caller holds a lock (check only reads, so a shared one suffices) and

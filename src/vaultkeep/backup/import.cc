@@ -173,6 +173,9 @@ Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,
       chunker::GearTable::FromSecret(ByteSpan(secret.data(), secret.size()));
 
   ImportResult result;
+  // The repository counts pack bytes since it was opened; a caller may
+  // import several archives through one.
+  const uint64_t pack_bytes_before = repo.pack_bytes_written();
   std::vector<Sha256Digest> state_content;
   BlobPipeline pipeline(&repo, o.threads, o.compress);
   chunker::Chunker chunker(&gear, params, true, [&](std::string chunk) {
@@ -196,7 +199,7 @@ Result<ImportResult> ImportArchive(repo::Repository& repo, ByteSource& snap,
         result.snapshot_id,
         Commit(repo, o, result.archive, visitor.small(),
                std::move(state_content), result.manifest, result.tags));
-    result.added_bytes = repo.pack_bytes_written();
+    result.added_bytes = repo.pack_bytes_written() - pack_bytes_before;
     return Status::Ok();
   };
   Status st = run();

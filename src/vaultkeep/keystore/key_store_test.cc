@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "kit/env/file.h"
-#include "kit/env/test_dir.h"
+#include "kit/testing/test_dir.h"
 
 namespace vk::keystore {
 namespace {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "vaultkeep/vault/fake_vault.h"
+#include "vaultkeep/testing/fake_vault.h"
 
 namespace vk::ops {
 namespace {

@@ -5,6 +5,7 @@
 #include "vaultkeep/repo/key_file.h"
 #include "vaultkeep/repo/polynomial.h"
 #include "vaultkeep/repo/repository.h"
+#include "vaultkeep/testing/damaged_storage.h"
 
 namespace vk::repo {
 namespace {
@@ -93,34 +94,9 @@ TEST(RepositoryTest, InitOpenUnpackedAndErrors) {
   EXPECT_EQ(stored->find("time"), std::string::npos);
 }
 
-// Storage that outlives a Repository, so a test can re-open it.
-class SharedStorage : public storage::Storage {
- public:
-  explicit SharedStorage(storage::Storage* s) : s_(s) {}
-  storage::Properties properties() const override { return s_->properties(); }
-  Status Put(std::string_view k, ByteSpan d, storage::PutOptions o) override {
-    return s_->Put(k, d, o);
-  }
-  Status Get(std::string_view k, uint64_t o, uint64_t l, ByteSink& s) override {
-    return s_->Get(k, o, l, s);
-  }
-  Result<storage::ObjectInfo> Stat(std::string_view k) override {
-    return s_->Stat(k);
-  }
-  Status List(
-      std::string_view p,
-      const std::function<Status(const storage::ObjectInfo&)>& f) override {
-    return s_->List(p, f);
-  }
-  Status Remove(std::string_view k) override { return s_->Remove(k); }
-
- private:
-  storage::Storage* s_;
-};
-
 TEST(RepositoryTest, ReopenWrongPasswordDoubleInitAndDamage) {
   auto backing = storage::NewMemStorage();
-  auto shared = [&] { return std::make_unique<SharedStorage>(backing.get()); };
+  auto shared = [&] { return testing::Borrow(*backing); };
   ASSERT_TRUE(Repository::Init(shared(), "pw", {.scrypt = kFast}).ok());
   auto again = Repository::Init(shared(), "pw", {.scrypt = kFast});
   EXPECT_EQ(again.status().code(), StatusCode::kFailedPrecondition);
@@ -155,8 +131,7 @@ TEST(RepositoryTest, ReopenWrongPasswordDoubleInitAndDamage) {
             std::string::npos);
 
   auto empty = storage::NewMemStorage();
-  auto none =
-      Repository::Open(std::make_unique<SharedStorage>(empty.get()), "pw");
+  auto none = Repository::Open(testing::Borrow(*empty), "pw");
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
 }
 

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "vaultkeep/vault/fake_vault.h"
+#include "vaultkeep/testing/fake_vault.h"
 
 namespace vk::vault::testing {
 

@@ -1,7 +1,7 @@
 #include "vaultkeep/testing/ops_fixture.h"
 
 #include "kit/base/check.h"
-#include "kit/base/pseudo_random.h"
+#include "kit/testing/pseudo_random.h"
 #include "kit/crypto/sha256.h"
 #include "kit/snapshot/archive_reader.h"
 #include "kit/snapshot/archive_writer.h"

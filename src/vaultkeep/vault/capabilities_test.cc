@@ -1,10 +1,10 @@
 // RequireCapability against scripted Vault nodes
-// (vaultkeep/vault/fake_vault.h).
+// (vaultkeep/testing/fake_vault.h).
 #include "vaultkeep/vault/capabilities.h"
 
 #include <gtest/gtest.h>
 
-#include "vaultkeep/vault/fake_vault.h"
+#include "vaultkeep/testing/fake_vault.h"
 
 namespace vk::vault {
 namespace {

@@ -1,5 +1,5 @@
 // Runs vault::Client against scripted Vault nodes
-// (vaultkeep/vault/fake_vault.h): a real HTTP server on 127.0.0.1 per node.
+// (vaultkeep/testing/fake_vault.h): a real HTTP server on 127.0.0.1 per node.
 #include "vaultkeep/vault/client.h"
 
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "kit/base/pseudo_random.h"
 #include "kit/testing/fake_clock.h"
-#include "vaultkeep/vault/fake_vault.h"
+#include "kit/testing/pseudo_random.h"
+#include "vaultkeep/testing/fake_vault.h"
 
 namespace vk::vault {
 namespace {

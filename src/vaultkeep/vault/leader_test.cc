@@ -1,4 +1,4 @@
-// FindActive against scripted Vault nodes (vaultkeep/vault/fake_vault.h).
+// FindActive against scripted Vault nodes (vaultkeep/testing/fake_vault.h).
 #include "vaultkeep/vault/leader.h"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "kit/testing/fake_clock.h"
-#include "vaultkeep/vault/fake_vault.h"
+#include "vaultkeep/testing/fake_vault.h"
 
 namespace vk::vault {
 namespace {

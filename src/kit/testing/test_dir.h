@@ -1,7 +1,7 @@
 // For unit tests only (header-only, uses GoogleTest): a fresh private
 // directory under the test's temp dir. The tests remove it themselves.
-#ifndef KIT_ENV_TEST_DIR_H_
-#define KIT_ENV_TEST_DIR_H_
+#ifndef KIT_TESTING_TEST_DIR_H_
+#define KIT_TESTING_TEST_DIR_H_
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -18,4 +18,4 @@ inline std::string MakeTempDir() {
 
 }  // namespace vk::testing
 
-#endif  // KIT_ENV_TEST_DIR_H_
+#endif  // KIT_TESTING_TEST_DIR_H_

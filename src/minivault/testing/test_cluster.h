@@ -1,7 +1,7 @@
 // Test helpers for the raft core: a host with instant, reliable
 // persistence (Drain) and a cluster over a perfect network (Cluster).
-#ifndef MINIVAULT_RAFT_TEST_CLUSTER_H_
-#define MINIVAULT_RAFT_TEST_CLUSTER_H_
+#ifndef MINIVAULT_TESTING_TEST_CLUSTER_H_
+#define MINIVAULT_TESTING_TEST_CLUSTER_H_
 
 #include <gtest/gtest.h>
 
@@ -103,4 +103,4 @@ struct Cluster {
 
 }  // namespace vk::raft::testutil
 
-#endif  // MINIVAULT_RAFT_TEST_CLUSTER_H_
+#endif  // MINIVAULT_TESTING_TEST_CLUSTER_H_

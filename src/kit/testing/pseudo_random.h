@@ -1,7 +1,7 @@
 // Deterministic pseudo-random bytes (xorshift64) for tests: a test can
 // regenerate what it sent or expects from the seed. Not for keys.
-#ifndef KIT_BASE_PSEUDO_RANDOM_H_
-#define KIT_BASE_PSEUDO_RANDOM_H_
+#ifndef KIT_TESTING_PSEUDO_RANDOM_H_
+#define KIT_TESTING_PSEUDO_RANDOM_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -23,4 +23,4 @@ inline std::string PseudoRandom(size_t n, uint64_t seed) {
 
 }  // namespace vk
 
-#endif  // KIT_BASE_PSEUDO_RANDOM_H_
+#endif  // KIT_TESTING_PSEUDO_RANDOM_H_

@@ -1,8 +1,8 @@
 // A scripted Vault node for tests: a real HTTP server on 127.0.0.1 whose
 // answers per API path are set by the test, and which counts calls and
 // remembers what each path was sent. Test-only (links vk_httpd).
-#ifndef VAULTKEEP_VAULT_FAKE_VAULT_H_
-#define VAULTKEEP_VAULT_FAKE_VAULT_H_
+#ifndef VAULTKEEP_TESTING_FAKE_VAULT_H_
+#define VAULTKEEP_TESTING_FAKE_VAULT_H_
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -131,4 +131,4 @@ inline std::string UnusedAddr() {
 
 }  // namespace vk::vault::testing
 
-#endif  // VAULTKEEP_VAULT_FAKE_VAULT_H_
+#endif  // VAULTKEEP_TESTING_FAKE_VAULT_H_
