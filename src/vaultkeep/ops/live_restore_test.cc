@@ -8,20 +8,26 @@
 
 #include <map>
 
-#include "vaultkeep/testing/ops_fixture.h"
 #include "vaultkeep/testing/fake_vault_node.h"
+#include "vaultkeep/testing/ops_fixture.h"
+#include "vaultkeep/testing/repo_fixture.h"
 
 namespace vk::ops {
 namespace {
 
+// A small Vault archive at raft index `index`.
+std::string Archive(uint64_t index) {
+  return vk::testing::MakeArchive(
+      {.records = 50, .seed = index, .index = index});
+}
+
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using testing::OpsFixture;
-using testing::SmallArchive;
-using testing::UnsealKey;
 using vault::testing::FakeVaultNode;
 using vault::testing::NodeState;
 using vault::testing::OnRestore;
+using vk::testing::OpsFixture;
+using vk::testing::UnsealKey;
 
 constexpr char kRoot[] = "s.restored-root-token";
 constexpr char kOld[] = "s.operator-token-of-the-target";
@@ -98,7 +104,7 @@ class RestoreTest : public ::testing::Test, public OpsFixture {
     return o;
   }
 
-  std::string archive_ = SmallArchive(60);
+  std::string archive_ = Archive(60);
   std::vector<std::string> steps_;
 };
 
@@ -113,7 +119,8 @@ TEST_F(RestoreTest, ForcedRestoreIntoAnotherClusterRunsEveryStep) {
   // The backup's archive went up (rebuilt from the repository: the same
   // entries, verified), to the forced endpoint.
   ASSERT_EQ(node.restores().size(), 1u);
-  EXPECT_EQ(testing::Contents(node.restores()[0]), testing::Contents(archive_));
+  EXPECT_EQ(vk::testing::Untar(node.restores()[0]),
+            vk::testing::Untar(archive_));
   EXPECT_EQ(node.http().calls("sys/storage/raft/snapshot-force"), 1);
   EXPECT_EQ(node.http().seen("sys/storage/raft/snapshot-force").token, kOld);
   EXPECT_EQ(r->steps[1].detail,
