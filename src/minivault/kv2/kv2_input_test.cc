@@ -7,11 +7,6 @@
 namespace vk::kv2 {
 namespace {
 
-using logical::Operation;
-using logical::Response;
-using Json = nlohmann::json;
-using std::chrono::seconds;
-
 TEST_F(Kv2Test, UnsupportedPathAndOperation) {
   for (const char* path : {"", "data", "foo/bar", "subkeys/x", "datax/y"}) {
     Response r = Do(Operation::kRead, path);

@@ -8,11 +8,6 @@
 namespace vk::kv2 {
 namespace {
 
-using logical::Operation;
-using logical::Response;
-using Json = nlohmann::json;
-using std::chrono::seconds;
-
 TEST_F(Kv2Test, MetadataReadShape) {
   ASSERT_EQ(Put("k", {{"v", 1}}).status, 200);
   Advance(seconds(1));

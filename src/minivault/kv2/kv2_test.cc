@@ -6,11 +6,6 @@
 namespace vk::kv2 {
 namespace {
 
-using logical::Operation;
-using logical::Response;
-using Json = nlohmann::json;
-using std::chrono::seconds;
-
 TEST_F(Kv2Test, WriteAnswersWithTheNewVersionsMetadata) {
   Response r = Put("app/db", {{"password", "s3cret"}, {"n", 3}});
   EXPECT_EQ(r.status, 200);

@@ -1,6 +1,6 @@
 // The fixture of the KV v2 engine tests: an in-memory logical::Storage with
 // Vault's List semantics (and injected failures) and an engine on a
-// settable clock. Test-only.
+// settable clock, and the names the tests use. Test-only.
 #ifndef MINIVAULT_KV2_KV2_TEST_UTIL_H_
 #define MINIVAULT_KV2_KV2_TEST_UTIL_H_
 
