@@ -11,11 +11,13 @@
 //     8601 weeks (Monday first; 2024-12-30 is week 1 of 2025);
 //   * a snapshot that has all tags of any keep_tags list is kept;
 //   * a snapshot kept by any rule is kept, with every matching reason.
+//   * keep_within keeps a snapshot newer than the newest one minus the
+//     span (reason "within <span>", after the tag reasons).
 // vaultkeep adds one rule: the newest snapshot of a group is never removed.
 //
-// Not supported: restic's --keep-within and --keep-within-{hourly,...}
-// (duration arithmetic relative to the newest snapshot and to "now"); a
-// caller needing them must extend ForgetPolicy.
+// restic's --keep-within is supported (relative to the group's newest
+// snapshot, never to "now": the decision stays a pure function); its
+// --keep-within-{hourly,...} variants are not.
 #ifndef VAULTKEEP_REPO_FORGET_POLICY_H_
 #define VAULTKEEP_REPO_FORGET_POLICY_H_
 
@@ -23,6 +25,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kit/base/result.h"
@@ -44,6 +47,20 @@ struct ForgetSnapshot {
   // keys cannot unseal them must not push a good backup out).
   bool apart = false;
 };
+
+// restic's --keep-within span, "1y5m7d2h": calendar years, months and
+// days back from the newest snapshot of the group, then hours. A snapshot
+// strictly newer than that point is kept ("within 1y5m7d2h").
+struct KeepWithin {
+  int years = 0, months = 0, days = 0, hours = 0;
+  bool empty() const {
+    return years == 0 && months == 0 && days == 0 && hours == 0;
+  }
+  std::string ToString() const;  // "7d", "1y2m", "0h" when empty
+};
+// kInvalidArgument unless `text` is one or more <digits><unit> with units
+// y, m, d, h, each at most once, in that order.
+Result<KeepWithin> ParseKeepWithin(std::string_view text);
 
 // A count of kKeepUnlimited keeps one snapshot per bucket, without limit
 // (restic >= 0.15 "unlimited").
@@ -67,11 +84,13 @@ struct ForgetPolicy {
   // snapshot" if it shares the bucket already kept). Off by default: the
   // rule is what restic 0.14/0.15 do.
   bool keep_oldest = false;
+  KeepWithin within;
 
   // Whether any rule is set (ApplyPolicy refuses a policy without one).
   bool HasRule() const {
     return last != 0 || hourly != 0 || daily != 0 || weekly != 0 ||
-           monthly != 0 || yearly != 0 || !keep_tags.empty();
+           monthly != 0 || yearly != 0 || !keep_tags.empty() ||
+           !within.empty();
   }
 };
 
