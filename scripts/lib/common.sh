@@ -9,7 +9,7 @@ VK_PACKAGES=(
   libssl-dev zlib1g-dev libisal-dev libzstd-dev
   nlohmann-json3-dev libspdlog-dev libcli11-dev
   liblmdb-dev libmicrohttpd-dev libcurl4-openssl-dev libyaml-cpp-dev libpugixml-dev
-  libhowardhinnant-date-dev tzdata
+  libhowardhinnant-date-dev tzdata prometheus-cpp-dev
   python3-hvac
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 gzip coreutils restic curl

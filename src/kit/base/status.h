@@ -62,6 +62,10 @@ class [[nodiscard]] Status {
   const T* detail() const {
     return dynamic_cast<const T*>(detail_.get());
   }
+  // The detail itself, to wrap it in another (null when there is none).
+  const std::shared_ptr<const StatusDetail>& shared_detail() const {
+    return detail_;
+  }
 
   // A copy with another message, the same code and detail. OK stays OK.
   Status WithMessage(std::string message) const;

@@ -5,6 +5,7 @@
 #include "kit/base/strings.h"
 #include "kit/env/file.h"
 #include "vaultkeep/s3/options.h"
+#include "vaultkeep/storage/failure_tag.h"
 
 namespace vk::access {
 namespace {
@@ -63,7 +64,9 @@ Status CheckLocation(const RepoLocation& loc) {
 Result<std::unique_ptr<storage::Storage>> OpenStorage(const RepoLocation& loc,
                                                       bool create) {
   VK_ASSIGN_OR_RETURN(const storage::Driver* d, DriverFor(loc.where));
-  return d->open(loc.where, loc.options, create);
+  VK_ASSIGN_OR_RETURN(std::unique_ptr<storage::Storage> s,
+                      d->open(loc.where, loc.options, create));
+  return storage::TagFailures(std::move(s));
 }
 
 Result<std::optional<std::string>> PasswordFromFileOrEnv(

@@ -306,4 +306,26 @@ Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
   return s;
 }
 
+Result<KeyEscrow> EscrowOf(const VaultSetup& v, int shares) {
+  if (!v.keys) {
+    return InvalidArgument(
+        "no unsealer key store: give --key-dir or --key-secret, an "
+        "AppBinding whose unsealer uses a Kubernetes Secret, or --no-keys "
+        "to back up without the keys");
+  }
+  if (!v.key_prefix_known) {
+    return InvalidArgument(
+        "no key prefix: give --key-prefix (\"\" for keys named "
+        "unseal-key-<i>), or an AppBinding whose backup task has keyPrefix");
+  }
+  KeyEscrow e;
+  e.keys = v.keys.get();
+  e.prefix = v.key_prefix;
+  e.shares = shares > 0 ? shares
+             : v.target && !v.target->unsealer.mode.empty()
+                 ? v.target->unsealer.secret_shares
+                 : 0;
+  return e;
+}
+
 }  // namespace vk::access

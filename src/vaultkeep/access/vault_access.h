@@ -70,6 +70,18 @@ enum class Purpose { kBackup, kRestore };
 Result<VaultSetup> ResolveVault(const VaultSettings& f, Purpose purpose,
                                 bool need_token);
 
+// Where a live backup's escrowed keys come from (the key store the setup
+// resolved, its prefix, how many shares): kInvalidArgument saying what is
+// missing (no key store, no prefix) and how to give it. `shares` > 0
+// overrides the unsealer's secretShares; 0 in the result means the
+// cluster's own count.
+struct KeyEscrow {
+  keystore::KeyStore* keys = nullptr;  // points into the setup
+  std::string prefix;
+  int shares = 0;
+};
+Result<KeyEscrow> EscrowOf(const VaultSetup& v, int shares);
+
 }  // namespace vk::access
 
 #endif  // VAULTKEEP_ACCESS_VAULT_ACCESS_H_

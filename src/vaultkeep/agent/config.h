@@ -58,8 +58,8 @@ struct TargetConfig {
   int attempts = 3;  // snapshot attempts per run (leader change, broken
                      // transfer)
   std::optional<schedule::Schedule> schedule;  // always set after parsing
-  std::chrono::seconds jitter{0};  // each run is delayed by [0, jitter)
-  std::vector<std::string> tags;   // added to every snapshot
+  std::chrono::seconds jitter{0};        // each run is delayed by [0, jitter)
+  std::vector<std::string> tags;         // added to every snapshot
   std::vector<RepoConfig> repositories;  // at least one, unique names
 };
 

@@ -216,23 +216,11 @@ Status RunLiveBackup(const BackupOptions& o) {
   };
   lo.attempts = o.attempts;
   if (!o.no_keys) {
-    if (!v.keys) {
-      return InvalidArgument(
-          "no unsealer key store: give --key-dir or --key-secret, an "
-          "AppBinding whose unsealer uses a Kubernetes Secret, or --no-keys "
-          "to back up without the keys");
-    }
-    if (!v.key_prefix_known) {
-      return InvalidArgument(
-          "no key prefix: give --key-prefix (\"\" for keys named "
-          "unseal-key-<i>), or an AppBinding whose backup task has keyPrefix");
-    }
-    lo.keys = v.keys.get();
-    lo.key_prefix = v.key_prefix;
-    lo.shares = o.shares > 0 ? o.shares
-                : v.target && !v.target->unsealer.mode.empty()
-                    ? v.target->unsealer.secret_shares
-                    : 0;
+    VK_ASSIGN_OR_RETURN(access::KeyEscrow escrow,
+                        access::EscrowOf(v, o.shares));
+    lo.keys = escrow.keys;
+    lo.key_prefix = escrow.prefix;
+    lo.shares = escrow.shares;
     lo.allow_missing_root_token = o.allow_missing_root_token;
   }
   lo.on_event = [](const std::string& line) {

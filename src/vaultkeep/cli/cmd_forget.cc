@@ -23,6 +23,7 @@ struct ForgetOptions {
   std::vector<std::string> ids;  // remove these, whatever the policy says
   repo::ForgetPolicy policy;
   std::vector<std::string> keep_tags;
+  std::string keep_within;
   std::string group_by = "host,paths";
   bool dry_run = false;
   bool prune = false;
@@ -117,6 +118,9 @@ Status RunForget(const ForgetOptions& o) {
   repo::ForgetPolicy policy = o.policy;
   for (const std::string& t : o.keep_tags)
     policy.keep_tags.push_back(SplitComma(t));
+  if (!o.keep_within.empty()) {
+    VK_ASSIGN_OR_RETURN(policy.within, repo::ParseKeepWithin(o.keep_within));
+  }
   if (!o.ids.empty() && policy.HasRule())
     return InvalidArgument("give snapshot IDs or --keep-* rules, not both");
   VK_ASSIGN_OR_RETURN(
@@ -222,6 +226,9 @@ void RegisterForget(CLI::App& app, Context* ctx) {
   cmd->add_option("--keep-monthly", o->policy.monthly,
                   "Keep N monthly snapshots");
   cmd->add_option("--keep-yearly", o->policy.yearly, "Keep N yearly snapshots");
+  cmd->add_option("--keep-within", o->keep_within,
+                  "Keep every snapshot newer than the newest one minus this "
+                  "span (1y5m7d2h: years, months, days, hours)");
   cmd->add_option("--keep-tag", o->keep_tags,
                   "Keep snapshots with these tags (a,b = both; repeatable)");
   cmd->add_option("--group-by", o->group_by, "host, paths, tags or a mix")

@@ -20,6 +20,7 @@ struct Context {
   bool error_reported = false;
 };
 
+void RegisterAgent(CLI::App& app, Context* ctx);
 void RegisterBackup(CLI::App& app, Context* ctx);
 void RegisterCat(CLI::App& app, Context* ctx);
 void RegisterCheck(CLI::App& app, Context* ctx);

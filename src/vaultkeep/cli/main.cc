@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   vk::cli::Context ctx;
   vk::cli::RegisterInit(app, &ctx);
   vk::cli::RegisterBackup(app, &ctx);
+  vk::cli::RegisterAgent(app, &ctx);
   vk::cli::RegisterRestore(app, &ctx);
   vk::cli::RegisterDemo(app, &ctx);
   vk::cli::RegisterSnapshots(app, &ctx);

@@ -9,6 +9,7 @@
 #include "vaultkeep/backup/catalog.h"
 #include "vaultkeep/ops/escrowed_keys.h"
 #include "vaultkeep/ops/stream_thread.h"
+#include "vaultkeep/storage/failure_tag.h"
 #include "vaultkeep/vault/capabilities.h"
 
 namespace vk::ops {
@@ -87,7 +88,12 @@ Status ConfirmLeader(vault::Client& client, const Target& t,
 
 // Worth another attempt: a transient failure, a lost race, or a node that
 // turned standby under us (the next attempt looks for the leader again).
-bool Retryable(const Status& st) {
+// Not a failure of the repository's storage (its driver has retried
+// already; another transfer from Vault would not help), nor a stop asked
+// for by the caller.
+bool Retryable(const Status& st, const LiveBackupOptions& o) {
+  if (st.detail<storage::Failure>() != nullptr) return false;
+  if (o.cancelled && o.cancelled()) return false;
   return st.code() == StatusCode::kUnavailable ||
          st.code() == StatusCode::kAborted ||
          st.detail<vault::StandbyRedirect>() != nullptr;
@@ -106,6 +112,24 @@ std::vector<NamedShare> UnsealShares(
   }
   return out;
 }
+
+// Passes the snapshot on until the caller asks to stop.
+class CancellableSink : public ByteSink {
+ public:
+  CancellableSink(ByteSink* inner, const std::function<bool()>& cancelled)
+      : inner_(inner), cancelled_(cancelled) {}
+  Status Write(ByteSpan data) override {
+    if (cancelled_ && cancelled_()) {
+      return Aborted("backup stopped while the snapshot streamed");
+    }
+    return inner_->Write(data);
+  }
+  Status Close() override { return inner_->Close(); }
+
+ private:
+  ByteSink* inner_;
+  const std::function<bool()>& cancelled_;
+};
 
 // Logs the transfer's progress every 10 s, besides the caller's callback.
 vault::ProgressFn WithProgressLog(const vault::ProgressFn& inner,
@@ -162,6 +186,10 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
                    std::to_string(o.attempts) + " after: " + last.message());
       }
     }
+    if (o.cancelled && o.cancelled()) {
+      last = Aborted("stopped before attempt " + std::to_string(attempt));
+      break;
+    }
     auto t0 = clock.Now();
     Result<Target> target = Prepare(client, o, attempt == 1);
     if (!target.ok()) {
@@ -189,7 +217,9 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
       Result<std::vector<keystore::KeyEntry>> got =
           keystore::CollectKeys(*o.keys, co);
       if (!got.ok()) {
-        return got.status().WithContext("key escrow (nothing was recorded)");
+        return got.status()
+            .WithContext("key escrow (nothing was recorded)")
+            .WithDetail(std::make_shared<KeyEscrowFailure>());
       }
       keys = std::move(*got);
       keys_read = true;
@@ -222,7 +252,8 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
     Event(o,
           "streaming " + std::string(kSnapshotPath) + " from " + t.active.addr);
     StreamThread stream([&](ByteSink* out) {
-      return client.Snapshot(t.active.addr, out, progress);
+      CancellableSink sink(out, o.cancelled);
+      return client.Snapshot(t.active.addr, &sink, progress);
     });
     io.before_commit = [&](const snapshot::ArchiveInfo& info,
                            backup::Manifest* m,
@@ -271,7 +302,10 @@ Result<LiveBackupResult> LiveBackup(vault::Client& client,
     last = !producer.ok() && producer.code() != StatusCode::kAborted
                ? producer
                : r.status();
-    if (!Retryable(last)) break;
+    if (o.cancelled && o.cancelled()) {
+      last = Aborted("stopped while the snapshot streamed");
+    }
+    if (!Retryable(last, o)) break;
   }
   for (keystore::KeyEntry& k : keys) Wipe(k.value);
   return last.WithContext("backup from Vault (nothing was recorded)");

@@ -42,6 +42,10 @@
 
 namespace vk::ops {
 
+// The detail of LiveBackup's error when the unsealer key store could not
+// be read (a missing key, an unreachable or forbidden Secret).
+struct KeyEscrowFailure : StatusDetail {};
+
 struct LiveBackupOptions {
   std::vector<std::string> addrs;
   vault::FindOptions find;
@@ -57,6 +61,9 @@ struct LiveBackupOptions {
   // One line per step and per retry, for the CLI (may be null).
   std::function<void(const std::string&)> on_event;
   vault::ProgressFn progress;  // bytes of the current transfer
+  // Asked before each attempt and as the snapshot streams: true stops the
+  // backup (kAborted, nothing recorded). May be null.
+  std::function<bool()> cancelled;
 };
 
 struct LiveBackupResult {

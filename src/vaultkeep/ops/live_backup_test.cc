@@ -118,5 +118,30 @@ TEST_F(LiveBackupTest, AForbiddenSnapshotIsNotRetried) {
   EXPECT_EQ(Snapshots(), 0u);
 }
 
+// The agent's shutdown: a stop asked for while the snapshot streams ends
+// the backup at once, records nothing and is not retried.
+TEST_F(LiveBackupTest, AStopWhileStreamingRecordsNothing) {
+  FakeVaultNode node(Active(Archive(45)));
+  std::atomic<bool> stop{false};
+  const std::string archive = Archive(45);
+  node.http().On("sys/storage/raft/snapshot",
+                 [&](httpd::Request&, httpd::ResponseWriter& w) {
+                   (void)w.Write(AsBytes(archive).subspan(0, 1000));
+                   stop = true;
+                   (void)w.Write(AsBytes(archive).subspan(1000));
+                 });
+  LiveBackupOptions o = Options(node);
+  o.cancelled = [&] { return stop.load(); };
+  auto client = NewClient(kToken);
+  auto r = LiveBackup(*client, *repo, o);
+  EXPECT_EQ(r.status().code(), StatusCode::kAborted) << r.status().ToString();
+  EXPECT_EQ(node.http().calls("sys/storage/raft/snapshot"), 1);
+  EXPECT_EQ(Snapshots(), 0u);
+  // Asked before the first attempt: nothing is even requested.
+  auto again = LiveBackup(*client, *repo, o);
+  EXPECT_EQ(again.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(node.http().calls("sys/storage/raft/snapshot"), 1);
+}
+
 }  // namespace
 }  // namespace vk::ops

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <optional>
 #include <utility>
 
 namespace vk::repo {
@@ -87,12 +88,67 @@ std::string FormatTagList(const std::vector<std::string>& list) {
 
 }  // namespace
 
+// The newest snapshot's local date moved back by the span's calendar
+// years, months and days, normalized as Go's AddDate does (Mar 31 - 1
+// month is "Feb 31", i.e. Mar 3 or 2), then back by its hours.
+std::chrono::system_clock::time_point WithinCutoff(const ForgetSnapshot& newest,
+                                                   const KeepWithin& w) {
+  using namespace std::chrono;
+  const seconds offset(newest.utc_offset_seconds);
+  const auto local = newest.time + offset;
+  const sys_days day = floor<days>(local);
+  const auto time_of_day = local - day;
+  year_month_day ymd{day};
+  ymd = year_month_day{ymd.year() - years(w.years), ymd.month(), ymd.day()};
+  ymd += months(-w.months);  // keeps the day, which may then be invalid
+  // sys_days of a date whose day is past the month's end counts on into
+  // the next month: Go's normalization.
+  const sys_days moved = sys_days(ymd) - days(w.days);
+  return moved + time_of_day - hours(w.hours) - offset;
+}
+
+std::string KeepWithin::ToString() const {
+  std::string out;
+  if (years) out += std::to_string(years) + "y";
+  if (months) out += std::to_string(months) + "m";
+  if (days) out += std::to_string(days) + "d";
+  if (hours || out.empty()) out += std::to_string(hours) + "h";
+  return out;
+}
+
+Result<KeepWithin> ParseKeepWithin(std::string_view text) {
+  KeepWithin w;
+  const std::string bad =
+      "keep-within " + std::string(text) +
+      ": expected a span such as 7d, 48h or 1y6m (units y, m for months, d, h, "
+      "each at most once, in that order)";
+  if (text.empty()) return InvalidArgument(bad);
+  const std::string units = "ymdh";
+  size_t next_unit = 0, i = 0;
+  while (i < text.size()) {
+    int64_t n = 0;
+    size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i] - '0');
+      if (n > 1'000'000) return InvalidArgument(bad);
+      ++i, ++digits;
+    }
+    if (digits == 0 || i == text.size()) return InvalidArgument(bad);
+    size_t u = units.find(text[i++], next_unit);
+    if (u == std::string::npos) return InvalidArgument(bad);
+    next_unit = u + 1;
+    int* field[] = {&w.years, &w.months, &w.days, &w.hours};
+    *field[u] = static_cast<int>(n);
+  }
+  return w;
+}
+
 Result<ForgetDecision> ApplyPolicy(std::vector<ForgetSnapshot> snapshots,
                                    const ForgetPolicy& policy) {
   const std::array<int, kNumRules> counts = {policy.last,    policy.hourly,
                                              policy.daily,   policy.weekly,
                                              policy.monthly, policy.yearly};
-  bool empty = policy.keep_tags.empty();
+  bool empty = policy.keep_tags.empty() && policy.within.empty();
   for (int i = 0; i < kNumRules; ++i) {
     if (counts[i] < kKeepUnlimited) {
       return InvalidArgument(std::string("keep count for ") + kRuleReason[i] +
@@ -115,6 +171,10 @@ Result<ForgetDecision> ApplyPolicy(std::vector<ForgetSnapshot> snapshots,
   std::array<int64_t, kNumRules> last_bucket;
   last_bucket.fill(-1);  // no real bucket value is negative
 
+  std::optional<std::chrono::system_clock::time_point> within_cutoff;
+  if (!policy.within.empty() && !snapshots.empty())
+    within_cutoff = WithinCutoff(snapshots.front(), policy.within);
+
   ForgetDecision out;
   const int64_t n = static_cast<int64_t>(snapshots.size());
   for (int64_t nr = 0; nr < n; ++nr) {
@@ -124,6 +184,8 @@ Result<ForgetDecision> ApplyPolicy(std::vector<ForgetSnapshot> snapshots,
       if (HasTags(sn, list))
         reasons.push_back("has tags " + FormatTagList(list));
     }
+    if (within_cutoff && sn.time > *within_cutoff)
+      reasons.push_back("within " + policy.within.ToString());
     const LocalFields fields = LocalFieldsOf(sn);
     const bool oldest = policy.keep_oldest && nr == n - 1;
     for (int i = 0; i < kNumRules; ++i) {

@@ -363,5 +363,59 @@ TEST(ForgetPolicyTest, DifferentialAgainstRestic) {
   Shell("rm -rf '" + dir + "'");
 }
 
+TEST(ForgetPolicyTest, KeepWithinParses) {
+  auto w = ParseKeepWithin("1y5m7d2h");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->years, 1);
+  EXPECT_EQ(w->months, 5);
+  EXPECT_EQ(w->days, 7);
+  EXPECT_EQ(w->hours, 2);
+  EXPECT_EQ(w->ToString(), "1y5m7d2h");
+  EXPECT_EQ(ParseKeepWithin("48h")->ToString(), "48h");
+  EXPECT_EQ(ParseKeepWithin("7d")->days, 7);
+  for (const char* bad :
+       {"", "7", "d", "7x", "2h7d", "1d1d", "7d ", "-1d", "9999999d"}) {
+    EXPECT_FALSE(ParseKeepWithin(bad).ok()) << bad;
+  }
+}
+
+TEST(ForgetPolicyTest, KeepWithinCountsBackFromTheNewest) {
+  std::vector<ForgetSnapshot> s = {
+      Snap("a", "2026-03-10T12:00:00Z"), Snap("b", "2026-03-07T12:00:01Z"),
+      Snap("c", "2026-03-07T12:00:00Z"), Snap("d", "2026-03-01T00:00:00Z")};
+  ForgetPolicy p;
+  p.within = *ParseKeepWithin("3d");  // cut-off 03-07 12:00, exclusive
+  EXPECT_TRUE(p.HasRule());
+  ForgetDecision d = Apply(s, p);
+  EXPECT_EQ(KeepIds(d), (Strings{"a", "b"}));
+  EXPECT_EQ(RemoveIds(d), (Strings{"c", "d"}));
+  EXPECT_EQ(d.keep[0].reasons, (Strings{"within 3d"}));
+  // Hours, and the reason's place: after tags, before the count rules.
+  p.within = *ParseKeepWithin("72h");
+  p.last = 1;
+  p.keep_tags = {{"x"}};
+  s[0].tags = {"x"};
+  d = Apply(s, p);
+  EXPECT_EQ(KeepIds(d), (Strings{"a", "b"}));
+  EXPECT_EQ(d.keep[0].reasons,
+            (Strings{"has tags [x]", "within 72h", "last snapshot"}));
+}
+
+TEST(ForgetPolicyTest, KeepWithinMonthsNormalizeAsGoDoes) {
+  // 2026-03-31 minus one month is "2026-02-31", that is 2026-03-03.
+  std::vector<ForgetSnapshot> s = {Snap("a", "2026-03-31T00:00:00Z"),
+                                   Snap("b", "2026-03-03T00:00:01Z"),
+                                   Snap("c", "2026-03-03T00:00:00Z")};
+  ForgetPolicy p;
+  p.within = *ParseKeepWithin("1m");
+  EXPECT_EQ(KeepIds(Apply(s, p)), (Strings{"a", "b"}));
+  // In the snapshot's own zone: the cut-off is a local date.
+  s = {Snap("a", "2026-01-02T01:00:00+05:00"),
+       Snap("b", "2026-01-01T01:00:01+05:00"),
+       Snap("c", "2026-01-01T01:00:00+05:00")};
+  p.within = *ParseKeepWithin("1d");
+  EXPECT_EQ(KeepIds(Apply(s, p)), (Strings{"a", "b"}));
+}
+
 }  // namespace
 }  // namespace vk::repo

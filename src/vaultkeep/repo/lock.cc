@@ -46,7 +46,8 @@ Status CheckConflicts(Repository& repo, bool exclusive, const std::string& own,
                        " by " + h.info.username + " since " +
                        FormatRfc3339(h.info.time) + " (lock " +
                        h.id.substr(0, 8) + "; it counts as stale after " +
-                       std::to_string(env.stale_after.count()) + " minutes)");
+                       std::to_string(env.stale_after.count()) + " minutes)")
+        .WithDetail(std::make_shared<LockConflict>(h.info));
   }
   return Status::Ok();
 }

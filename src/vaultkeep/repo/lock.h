@@ -64,9 +64,17 @@ LockEnv SystemLockEnv();
 
 bool IsStale(const LockInfo& lock, const LockEnv& env);
 
+// The detail of Acquire's error when another live lock is in the way
+// (a caller may wait and try again, as the agent does).
+struct LockConflict : StatusDetail {
+  explicit LockConflict(LockInfo h) : holder(std::move(h)) {}
+  LockInfo holder;
+};
+
 class RepoLock {
  public:
-  // kUnavailable ("repository is already locked ...") on a conflict.
+  // kUnavailable ("repository is already locked ...") with LockConflict on
+  // a conflict.
   // `repo` must outlive the lock.
   static Result<std::unique_ptr<RepoLock>> Acquire(Repository& repo,
                                                    bool exclusive, LockEnv env);

@@ -64,6 +64,10 @@ TEST_F(LockTest, SharedLocksCoexistExclusiveConflictsBothWays) {
   EXPECT_NE(x.status().message().find("repository is already locked by PID 1"),
             std::string::npos)
       << x.status().message();
+  // Typed, so that a caller can wait for the holder (the agent does).
+  const LockConflict* conflict = x.status().detail<LockConflict>();
+  ASSERT_NE(conflict, nullptr);
+  EXPECT_FALSE(conflict->holder.exclusive);
   EXPECT_EQ(Locks().size(), 2u);  // the failed attempt left nothing
   ASSERT_TRUE((*a)->Release().ok());
   ASSERT_TRUE((*b)->Release().ok());
@@ -75,6 +79,9 @@ TEST_F(LockTest, SharedLocksCoexistExclusiveConflictsBothWays) {
   EXPECT_NE(
       shared.status().message().find("already locked exclusively by PID 13"),
       std::string::npos);
+  ASSERT_NE(shared.status().detail<LockConflict>(), nullptr);
+  EXPECT_TRUE(shared.status().detail<LockConflict>()->holder.exclusive);
+  EXPECT_EQ(shared.status().detail<LockConflict>()->holder.pid, 13);
 }
 
 TEST_F(LockTest, StaleLocksAreIgnored) {

@@ -184,7 +184,11 @@ std::optional<Status> Hopeless(const Round& round) {
 
 Status GaveUp(const Round& round, std::chrono::milliseconds wait) {
   bool answered = false;
-  for (const auto& [addr, s] : round.seen) answered |= s.answered;
+  bool all_sealed = true;
+  for (const auto& [addr, s] : round.seen) {
+    answered |= s.answered;
+    if (s.answered) all_sealed &= s.reason.starts_with("sealed");
+  }
   std::string waited =
       wait.count() > 0
           ? " within " +
@@ -193,11 +197,15 @@ Status GaveUp(const Round& round, std::chrono::milliseconds wait) {
                         .count()) +
                 " s"
           : "";
+  auto detail =
+      std::make_shared<NoActiveNode>(answered, answered && all_sealed);
   if (!answered)
     return Unavailable("no Vault address answered" + waited + ": " +
-                       Describe(round));
+                       Describe(round))
+        .WithDetail(detail);
   return Unavailable("no active Vault node found" + waited + ": " +
-                     Describe(round));
+                     Describe(round))
+      .WithDetail(detail);
 }
 
 }  // namespace

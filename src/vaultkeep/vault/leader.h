@@ -21,6 +21,15 @@ struct ActiveNode {
   Health health;
 };
 
+// The detail of FindActive's kUnavailable when it gave up: whether any
+// node answered, and whether every node that answered was sealed (so that
+// a caller can tell "sealed" from "unreachable" without reading the text).
+struct NoActiveNode : StatusDetail {
+  NoActiveNode(bool a, bool s) : answered(a), all_sealed(s) {}
+  bool answered;
+  bool all_sealed;
+};
+
 struct FindOptions {
   // How long to wait for a cluster that is reachable but not ready
   // (sealed, uninitialized, electing). 0: one round, no waiting.
@@ -41,9 +50,9 @@ struct FindOptions {
 // sys/leader (not a Vault API), a TLS failure, an uninitialised node, an
 // unusable advertised address. Errors, each naming every address and what
 // it said:
-//  - kUnavailable when no node became active within `wait` ("no Vault
-//    address answered" when none answered at all; sealed nodes are named
-//    as sealed, with their unseal progress);
+//  - kUnavailable with NoActiveNode when no node became active within
+//    `wait` ("no Vault address answered" when none answered at all; sealed
+//    nodes are named as sealed, with their unseal progress);
 //  - the final state's own code (kNotFound for a non-Vault server,
 //    kFailedPrecondition for an uninitialised one or a TLS failure) when
 //    every address is in such a state.

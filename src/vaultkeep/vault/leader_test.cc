@@ -164,6 +164,10 @@ TEST(FindActive, SealedNodesAreNamedAsSealed) {
                           ": sealed (1 of 3 key shares entered)"))
         << code;
     EXPECT_EQ(v.calls("sys/leader"), 1) << code;
+    const NoActiveNode* why = found.status().detail<NoActiveNode>();
+    ASSERT_NE(why, nullptr);
+    EXPECT_TRUE(why->answered);
+    EXPECT_TRUE(why->all_sealed);
   }
 }
 
@@ -213,6 +217,10 @@ TEST(FindActive, AllUnreachable) {
                             "/v1/sys/leader: "))
       << m;
   EXPECT_TRUE(Has(m, "; " + b + ": GET " + b + "/v1/sys/leader: ")) << m;
+  const NoActiveNode* why = found.status().detail<NoActiveNode>();
+  ASSERT_NE(why, nullptr);
+  EXPECT_FALSE(why->answered);
+  EXPECT_FALSE(why->all_sealed);
 }
 
 // The cluster advertises an in-cluster name we cannot reach; the node we
