@@ -16,8 +16,9 @@ VK_PACKAGES=(
 )
 
 # Only the tests need these: the AWS CLI (and the botocore inside it, which
-# checks the S3 driver's signatures).
-VK_TEST_PACKAGES=(awscli)
+# checks the S3 driver's signatures), and promtool from prometheus (the alert
+# rules in deploy/prometheus).
+VK_TEST_PACKAGES=(awscli prometheus)
 
 vk_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
