@@ -62,13 +62,19 @@ void Agent::AddJobs(const AgentConfig& config) {
             j.backup_schedule().text() !=
                 (r.schedule ? r.schedule->text() : t.schedule->text()) ||
             j.target->jitter != t.jitter;
+        const std::string old_prune =
+            j.repo.prune_schedule ? j.repo.prune_schedule->text() : "off";
         j.target = target;
         j.repo = r;
         if (rescheduled && j.initialized)
           j.next_due = Jittered(j, j.backup_schedule().Next(Now()));
-        if (!r.prune_schedule) j.next_prune.reset();
-        if (r.prune_schedule && j.initialized)
+        const std::string new_prune =
+            r.prune_schedule ? r.prune_schedule->text() : "off";
+        if (!r.prune_schedule) {
+          j.next_prune.reset();
+        } else if (j.initialized && new_prune != old_prune) {
           j.next_prune = r.prune_schedule->Next(Now());
+        }
         continue;
       }
       auto job = std::make_shared<Job>();
