@@ -77,13 +77,20 @@ class MiniVault:
         scheme = "https" if self.tls else "http"
         return f"{scheme}://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self, same_ports=False):
+        """Starts the server; with `same_ports` on the API and cluster ports
+        of its last run (a node that comes back where clients and peers
+        knew it)."""
         assert self.proc is None, "already running"
         for f in (self.port_file, self.cluster_port_file):
             if os.path.exists(f):
                 os.unlink(f)
+        listen, cluster = "127.0.0.1:0", []
+        if same_ports and self.port and self.cluster_port:
+            listen = f"127.0.0.1:{self.port}"
+            cluster = ["--cluster-listen", f"127.0.0.1:{self.cluster_port}"]
         args = [minivault_binary(), "server", "--data-dir", self.data_dir,
-                "--listen", "127.0.0.1:0", "--port-file", self.port_file,
+                "--listen", listen, *cluster, "--port-file", self.port_file,
                 "--cluster-port-file", self.cluster_port_file,
                 "--log-level", "info"] + self.extra_args
         if self.node_id:
